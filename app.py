@@ -1,0 +1,261 @@
+"""Chime: schedules in PostgreSQL, each fire exactly once, on time.
+
+    python app.py                 serve with hypercorn on PORT (default 8070)
+    python app.py migrate         apply database migrations and exit
+    python app.py token --community 1 --scope "schedules:read schedules:write"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from quart import Quart, Response, g, request
+from quart.json.provider import DefaultJSONProvider
+from quart_schema import QuartSchema, RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+from config import ConfigError, Settings, load_dotenv_file, load_settings
+from controllers import executions, health, schedules, workflows
+from services.auth import verify_token
+from services.container import VERSION, Services
+from services.engine import DefinitionError
+from services.errors import ApiError, Unauthorized
+from services.logs import request_id_var, setup_logging
+
+log = logging.getLogger("chime.http")
+JSON_METHODS = ("POST", "PUT", "PATCH")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
+
+
+class ChimeJSONProvider(DefaultJSONProvider):
+    """ISO 8601 with offset for times (Quart's default is an HTTP date), strings for UUIDs."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, (datetime, date)):
+            return o.isoformat()
+        if isinstance(o, (uuid.UUID, Decimal)):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+def error_body(message: str, code: str, details: list | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": message, "code": code, "request_id": getattr(g, "request_id", None)}
+    if details:
+        body["details"] = details
+    return body
+
+
+def _schema_details(exc: RequestSchemaValidationError) -> tuple[str, str, list[dict[str, str]]]:
+    """Pydantic errors -> (message, code, details), each naming the field path."""
+    errors = getattr(exc.validation_error, "errors", None)
+    if not callable(errors):
+        return "request body must be a JSON object", "invalid_body", []
+    details, codes = [], []
+    for err in errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "body"
+        kind = err.get("type", "")
+        if kind == "extra_forbidden":
+            code, message = "unknown_field", "unknown field"
+        elif kind == "missing":
+            code, message = "missing_field", "is required"
+        elif field.endswith("schedule_type"):
+            code = "unknown_schedule_type"
+            message = f"must be one of cron, interval, one_time, rrule (got {err.get('input')!r})"
+        else:
+            code, message = "invalid_field", err.get("msg", "is invalid")
+        details.append({"field": field, "message": message})
+        codes.append(code)
+    if not details:
+        return "request body is invalid", "invalid_body", []
+    return f"{details[0]['field']}: {details[0]['message']}", codes[0], details
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    settings = settings or load_settings()
+    app = Quart(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["QUART_SCHEMA_PYDANTIC_DUMP_OPTIONS"] = {"mode": "json"}
+    QuartSchema(
+        app,
+        info={"title": "Chime", "version": VERSION, "description": "Workflow schedules, each fire exactly once."},
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
+        security=[{"bearer": []}],
+    )
+    app.json = ChimeJSONProvider(app)
+    for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp):
+        app.register_blueprint(blueprint)
+    chime = Services(settings)
+    app.extensions["chime"] = chime
+
+    @app.before_serving
+    async def _start() -> None:
+        await chime.start()
+
+    @app.after_serving
+    async def _stop() -> None:
+        await chime.stop()
+
+    @app.before_request
+    async def _prepare() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        request_id_var.set(g.request_id)
+        if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("missing bearer token", error="invalid_request")
+            g.principal = verify_token(token.strip(), settings)
+        if request.method in JSON_METHODS:
+            length = request.content_length
+            if length is not None and length > settings.max_body_bytes:
+                raise ApiError(f"request body is larger than {settings.max_body_bytes} bytes", code="body_too_large",
+                               status=413)
+            body = await request.get_data()
+            if body:
+                if not request.is_json:
+                    raise ApiError("request body must be application/json", code="unsupported_media_type", status=415)
+                try:
+                    json.loads(body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise ApiError(f"request body is not valid JSON: {exc}", code="malformed_json") from None
+
+    @app.after_request
+    async def _finish(response: Response) -> Response:
+        rid = getattr(g, "request_id", None)
+        if rid:
+            response.headers["X-Request-ID"] = rid
+        if request.path not in ("/healthz", "/readyz"):
+            started = getattr(g, "started", None)
+            log.info("request", extra={
+                "event_type": "http", "action": f"{request.method} {request.path}", "result": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            })
+        return response
+
+    @app.errorhandler(ApiError)
+    async def _api_error(exc: ApiError):
+        return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
+
+    @app.errorhandler(DefinitionError)
+    async def _definition_error(exc: DefinitionError):
+        details = [{"field": f"definition.nodes.{exc.node_id}" if exc.node_id else "definition",
+                    "message": exc.message}]
+        return error_body(exc.message, exc.code, details), 400
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def _schema_error(exc: RequestSchemaValidationError):
+        message, code, details = _schema_details(exc)
+        return error_body(message, code, details), 400
+
+    @app.errorhandler(HTTPException)
+    async def _http_error(exc: HTTPException):
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}
+        code = codes.get(exc.code or 500, "http_error")
+        message = "request body is too large" if exc.code == 413 else (exc.description or exc.name)
+        if exc.code == 400 and "JSON" in (exc.description or ""):
+            code, message = "malformed_json", "request body is not valid JSON"
+        return error_body(message, code), exc.code or 500
+
+    @app.errorhandler(Exception)
+    async def _unexpected(exc: Exception):
+        log.error("unhandled error", extra={"event_type": "http", "action": f"{request.method} {request.path}",
+                                            "result": "error", "data": {"traceback": traceback.format_exc()}})
+        return error_body("internal error; quote the request_id when reporting it", "internal_error"), 500
+
+    return app
+
+
+def _hypercorn_config(settings: Settings) -> Any:
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.workers = settings.workers
+    config.accesslog = None
+    config.graceful_timeout = settings.shutdown_grace_seconds
+    return config
+
+
+def serve(settings: Settings) -> None:
+    from services.embedded_pg import start_embedded
+
+    if settings.database_url is None:
+        # Start the embedded server once here, so every hypercorn worker shares it through DATABASE_URL.
+        dsn, _server = start_embedded(settings.embedded_pg_dir)
+        os.environ["DATABASE_URL"] = dsn
+        settings = load_settings()
+    if settings.workers > 1:
+        from hypercorn.run import run
+
+        config = _hypercorn_config(settings)
+        config.application_path = "app:create_app()"
+        sys.exit(run(config))
+    from hypercorn.asyncio import serve as hypercorn_serve
+
+    asyncio.run(hypercorn_serve(create_app(settings), _hypercorn_config(settings)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="Chime workflow schedule service")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve the API and the scheduler (default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    tok = sub.add_parser("token", help="mint a JWT for local use")
+    tok.add_argument("--community", type=int, required=True)
+    tok.add_argument("--scope", default="schedules:read schedules:write")
+    tok.add_argument("--sub", default="local-admin")
+    tok.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    tok.add_argument("--private-key-file", help="PEM key for RS*/ES* algorithms")
+    args = parser.parse_args(argv)
+    load_dotenv_file()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"chime: configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    if args.command == "token":
+        from services.auth import mint_token
+
+        key = open(args.private_key_file).read() if args.private_key_file else None
+        print(mint_token(settings, community_id=args.community, scope=args.scope, subject=args.sub,
+                         ttl_seconds=args.ttl, private_key=key))
+        return 0
+    if args.command == "migrate":
+        from services.dal import AsyncDAL
+        from services.embedded_pg import start_embedded
+        from services.migrations import apply_migrations
+
+        dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+
+        async def _migrate() -> list[str]:
+            dal = AsyncDAL(dsn, min_size=1, max_size=1)
+            await dal.connect()
+            try:
+                return await apply_migrations(dal)
+            finally:
+                await dal.close()
+
+        applied = asyncio.run(_migrate())
+        print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
+        return 0
+    serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

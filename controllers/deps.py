@@ -1,0 +1,64 @@
+"""What blueprints need from the app: the services, the caller, request helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+from quart import current_app, g, request
+from quart_schema import DataSource, RequestSchemaValidationError
+from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
+
+from services.auth import Principal
+from services.errors import PreconditionFailed
+
+if TYPE_CHECKING:
+    from services.container import Services
+
+
+def services() -> Services:
+    return current_app.extensions["chime"]
+
+
+def caller(scope: str) -> Principal:
+    """The authenticated principal (set by the auth hook), checked for `scope`."""
+    principal: Principal = g.principal
+    principal.require(scope)
+    return principal
+
+
+def if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(f"If-Match {raw!r} is not a version this API issued", code="invalid_if_match")
+    return int(value)
+
+
+def with_etag(body: Any, version: int, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+    return body, status, {"ETag": f'"{version}"'}
+
+
+def optional_body(model: type[BaseModel]) -> Callable:
+    """Like quart-schema's validate_request, but an empty body means `{}` (lifecycle calls rarely need one)."""
+
+    def decorator(func: Callable) -> Callable:
+        setattr(func, QUART_SCHEMA_REQUEST_ATTRIBUTE, (model, DataSource.JSON))
+
+        @wraps(func)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            raw = await request.get_data()
+            data = (await request.get_json()) if raw else {}
+            try:
+                parsed = model.model_validate(data)
+            except ValidationError as exc:
+                raise RequestSchemaValidationError(exc) from None
+            return await func(*args, data=parsed, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,56 @@
+"""Workflows registry endpoints."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from quart import Blueprint
+from quart_schema import tag, validate_querystring, validate_request, validate_response
+
+from controllers.deps import caller, if_match, services, with_etag
+from services.schemas import ErrorOut, PageQuery, WorkflowIn, WorkflowList, WorkflowOut
+
+bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
+
+
+@bp.post("")
+@tag(["workflows"])
+@validate_request(WorkflowIn)
+@validate_response(WorkflowOut, 201)
+@validate_response(ErrorOut, 400)
+async def create_workflow(data: WorkflowIn):
+    row = await services().workflows.create(caller("schedules:write"), data)
+    return with_etag(dict(row), row["version"], 201)
+
+
+@bp.get("")
+@tag(["workflows"])
+@validate_querystring(PageQuery)
+@validate_response(WorkflowList)
+async def list_workflows(query_args: PageQuery):
+    rows, cursor = await services().workflows.list(caller("schedules:read"), query_args.limit, query_args.cursor)
+    return {"items": [dict(r) for r in rows], "next_cursor": cursor}
+
+
+@bp.get("/<uuid:workflow_id>")
+@tag(["workflows"])
+@validate_response(WorkflowOut)
+async def get_workflow(workflow_id: UUID):
+    row = await services().workflows.get_row(caller("schedules:read"), workflow_id)
+    return with_etag(dict(row), row["version"])
+
+
+@bp.put("/<uuid:workflow_id>")
+@tag(["workflows"])
+@validate_request(WorkflowIn)
+@validate_response(WorkflowOut)
+async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
+    row = await services().workflows.replace(caller("schedules:write"), workflow_id, data, if_match())
+    return with_etag(dict(row), row["version"])
+
+
+@bp.delete("/<uuid:workflow_id>")
+@tag(["workflows"])
+async def delete_workflow(workflow_id: UUID):
+    await services().workflows.delete(caller("schedules:write"), workflow_id)
+    return {"status": "removed", "workflow_id": str(workflow_id)}

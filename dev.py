@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Bootstrap and run Chime with nothing but Python 3.11+.
+
+    python3 dev.py start     create .venv, install dependencies, write .env (random JWT secret), serve
+    python3 dev.py test      same set-up, then ruff and the whole test suite (extra args go to pytest)
+
+Both are idempotent: a second run reuses the environment and only reinstalls when requirements.txt changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".requirements.sha256"
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 -- dev.py runs on the system Python
+        sys.exit("Chime needs Python 3.11 or newer")
+    if not PYTHON.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
+        print("installing dependencies ...", flush=True)
+        subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-r", str(ROOT / "requirements.txt")], check=True)
+        STAMP.write_text(wanted)
+
+
+def ensure_env_file() -> None:
+    env = ROOT / ".env"
+    text = env.read_text() if env.exists() else ""
+    if not any(line.startswith("JWT_SECRET=") and line.strip() != "JWT_SECRET=" for line in text.splitlines()):
+        prefix = text if text.endswith("\n") or not text else text + "\n"
+        env.write_text(prefix + f"JWT_SECRET={secrets.token_urlsafe(48)}\n")
+        env.chmod(0o600)
+        print("wrote a fresh JWT_SECRET to .env", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("start", "test"):
+        print(__doc__)
+        return 2
+    os.chdir(ROOT)
+    ensure_venv()
+    ensure_env_file()
+    if argv[0] == "start":
+        os.execv(str(PYTHON), [str(PYTHON), "app.py", *argv[1:]])
+    lint = subprocess.run([str(BIN / "ruff"), "check", "."])
+    if lint.returncode:
+        return lint.returncode
+    return subprocess.run([str(PYTHON), "-m", "pytest", *argv[1:]]).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,45 @@
+"""Bridges stored schedules and the timing function: specs, first fires and deterministic jitter."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from services.timing import ScheduleSpec, next_fire_time
+
+SPEC_FIELDS = ("schedule_type", "timezone", "cron_expression", "interval_seconds", "scheduled_time",
+               "rrule", "start_at", "end_at")
+
+
+def spec_from(values: Mapping[str, Any], anchor: datetime) -> ScheduleSpec:
+    """`values` is a schedule_config dict or a workflow_schedules row."""
+    return ScheduleSpec(**{f: values.get(f) for f in SPEC_FIELDS if values.get(f) is not None}, anchor=anchor)
+
+
+def spec_from_row(row: Mapping[str, Any]) -> ScheduleSpec:
+    return spec_from(row, row["anchor_at"])
+
+
+def first_fire(spec: ScheduleSpec, now: datetime) -> datetime | None:
+    # A one_time slightly in the past (within grace) still fires, as a catch-up.
+    if spec.schedule_type == "one_time":
+        return spec.scheduled_time
+    return next_fire_time(spec, now)
+
+
+def jitter_offset(schedule_id: UUID, scheduled_for: datetime, jitter_seconds: int) -> timedelta:
+    """Same delay for the same (schedule, fire) in every process, spread over [0, jitter]."""
+    if not jitter_seconds:
+        return timedelta(0)
+    digest = hashlib.blake2b(f"{schedule_id}|{scheduled_for.timestamp()}".encode(), digest_size=8).digest()
+    fraction = int.from_bytes(digest, "big") / float(1 << 64)
+    return timedelta(milliseconds=round(fraction * jitter_seconds * 1000))
+
+
+def due_at(schedule_id: UUID, scheduled_for: datetime | None, jitter_seconds: int) -> datetime | None:
+    if scheduled_for is None:
+        return None
+    return scheduled_for + jitter_offset(schedule_id, scheduled_for, jitter_seconds)

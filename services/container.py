@@ -1,0 +1,159 @@
+"""Services: everything one process holds, built at start-up and torn down at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from config import Settings
+from services.dal import AsyncDAL
+from services.embedded_pg import start_embedded, stop_embedded
+from services.engine import EngineLimits, WorkflowEngine, validate_definition
+from services.exec_writer import ExecutionWriter
+from services.executions import ExecutionService
+from services.migrations import apply_migrations, pending_migrations
+from services.runner import ExecutionRunner
+from services.scheduler import SchedulerRuntime
+from services.schedules import ScheduleService
+from services.workflows import WorkflowService
+
+VERSION = "0.1.0"
+log = logging.getLogger("chime")
+
+
+def engine_limits(settings: Settings) -> EngineLimits:
+    return EngineLimits(
+        max_loop_iterations=settings.max_loop_iterations, max_total_operations=settings.max_total_operations,
+        max_loop_depth=settings.max_loop_depth, workflow_timeout_seconds=settings.workflow_timeout_seconds,
+        node_timeout_seconds=settings.node_timeout_seconds, step_io_max_bytes=settings.step_io_max_bytes,
+        http_max_response_bytes=settings.http_max_response_bytes, router_url=settings.router_url,
+        allowed_hosts=settings.allowed_hosts,
+    )
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.instance_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.started_monotonic = time.monotonic()
+        self._embedded: Any = None
+        dsn = settings.database_url
+        if dsn is None:
+            dsn, self._embedded = start_embedded(settings.embedded_pg_dir)
+        self.dal = AsyncDAL(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        self.workflows = WorkflowService(self.dal, validate_definition)
+        self.schedules = ScheduleService(self.dal)
+        self.executions = ExecutionService(self.dal)
+        self.migrations_ok = False
+        self.writer: ExecutionWriter | None = None
+        self.engine: WorkflowEngine | None = None
+        self.runner: ExecutionRunner | None = None
+        self.scheduler: SchedulerRuntime | None = None
+        self._boot: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Serving starts even if the database is down: /healthz answers, /readyz says why not ready."""
+        try:
+            await self._connect_and_boot()
+        except Exception as exc:
+            log.error("database not reachable at start-up; retrying in the background",
+                      extra={"event_type": "lifecycle", "action": "start", "result": "waiting",
+                             "data": {"error": str(exc)[:200]}})
+            self._boot = asyncio.create_task(self._boot_with_backoff(), name="boot")
+
+    async def _boot_with_backoff(self) -> None:
+        delay = 0.5
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect_and_boot()
+                return
+            except Exception:
+                delay = min(delay * 2, 10.0)
+
+    async def _connect_and_boot(self) -> None:
+        if self.dal.pool is None:
+            await self.dal.connect(timeout=5)
+        await apply_migrations(self.dal)
+        self.migrations_ok = True
+        self.writer = ExecutionWriter(self.dal)
+        self.writer.start()
+        self.engine = WorkflowEngine(engine_limits(self.settings), on_step=self._on_step)
+        self.runner = ExecutionRunner(self.dal, self.writer, self.engine, self.instance_id,
+                                      self.settings.max_concurrent_workflows)
+        self.scheduler = SchedulerRuntime(self.dal, self.settings, self.instance_id, self.runner, self.writer)
+        await self.scheduler.start()
+        self.schedules.runner = self.runner
+        log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
+                                           "instance_id": self.instance_id})
+
+    async def _on_step(self, execution_id: str, step: Any) -> None:
+        if self.runner is not None:
+            await self.runner.on_step(execution_id, step)
+
+    async def stop(self) -> None:
+        if self._boot is not None:
+            self._boot.cancel()
+            await asyncio.gather(self._boot, return_exceptions=True)
+        if self.scheduler is not None:
+            await self.scheduler.stop(self.settings.shutdown_grace_seconds)
+        if self.engine is not None:
+            await self.engine.aclose()
+        await self.dal.close()
+        if self._embedded is not None:
+            stop_embedded(self._embedded)
+        log.info("service stopped", extra={"event_type": "lifecycle", "action": "stop", "result": "ok",
+                                           "instance_id": self.instance_id})
+
+    @property
+    def scheduler_running(self) -> bool:
+        return self.scheduler is not None and self.scheduler.started and not self.scheduler.stopping
+
+    async def db_latency_ms(self, timeout: float = 1.0) -> float | None:
+        if self.dal.pool is None:
+            return None
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self.dal.fetchval("SELECT 1"), timeout)
+        except Exception:
+            return None
+        return round((time.perf_counter() - started) * 1000, 2)
+
+    async def readiness_problems(self) -> list[str]:
+        reasons: list[str] = []
+        if await self.db_latency_ms() is None:
+            reasons.append("database unreachable within 1 s")
+        elif not self.migrations_ok:
+            try:
+                self.migrations_ok = not await asyncio.wait_for(pending_migrations(self.dal), 1.0)
+            except Exception:
+                self.migrations_ok = False
+            if not self.migrations_ok:
+                reasons.append("migrations not applied")
+        if not self.scheduler_running:
+            reasons.append("scheduler not started")
+        return reasons
+
+    async def health(self) -> dict[str, Any]:
+        latency = await self.db_latency_ms()
+        active = None
+        if latency is not None:
+            try:
+                active = await asyncio.wait_for(
+                    self.dal.fetchval("SELECT count(*) FROM workflow_schedules WHERE status = 'active'"), 1.0)
+            except Exception:
+                active = None
+        return {
+            "status": "healthy" if latency is not None and self.scheduler_running else "degraded",
+            "module": "chime",
+            "version": VERSION,
+            "scheduler_running": self.scheduler_running,
+            "active_schedules": active,
+            "uptime_seconds": round(time.monotonic() - self.started_monotonic, 3),
+            "database_latency_ms": latency,
+            "instance_id": self.instance_id,
+        }

@@ -1,0 +1,450 @@
+"""Workflow definition validation and compilation into an executable graph.
+
+Graph model:
+* Connections leave a node through a port: "out" (default), "true"/"false" (condition_if), "body"/"out"
+  (loop_foreach), and "error" on any node that can fail (taken instead of the normal ports when it fails).
+* A loop body is every node reachable from the loop's "body" connections. A body may connect back to its own
+  loop node (read as "next item", ignored at run time); any other cycle is an error. A body can only be entered
+  through its loop's "body" port, so bodies nest properly and every node belongs to exactly one scope
+  (the top level or the innermost loop whose body contains it).
+* Entry nodes are the trigger nodes, which must sit at top level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.engine.conditions import condition_problems
+from services.engine.templates import TemplateSyntaxError, check_syntax
+from services.engine.transforms import OPS
+from services.engine.types import DefinitionError
+
+TRIGGERS = frozenset({"trigger_schedule", "trigger_manual"})
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+COMMON_KEYS = frozenset({"continue_on_error", "timeout_seconds"})
+MAX_RETRIES = 10
+_STATUS_RANGE = re.compile(r"^([1-5])xx$|^(\d{3})-(\d{3})$|^(\d{3})$")
+
+PORTS: dict[str, frozenset[str]] = {
+    "trigger_schedule": frozenset({"out"}),
+    "trigger_manual": frozenset({"out"}),
+    "action_webhook": frozenset({"out", "error"}),
+    "action_module": frozenset({"out", "error"}),
+    "action_chat_message": frozenset({"out", "error"}),
+    "action_delay": frozenset({"out", "error"}),
+    "condition_if": frozenset({"true", "false", "error"}),
+    "data_variable_set": frozenset({"out", "error"}),
+    "data_transform": frozenset({"out", "error"}),
+    "loop_foreach": frozenset({"body", "out", "error"}),
+    "flow_end": frozenset(),
+}
+NODE_TYPES = frozenset(PORTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    node_id: str
+    type: str
+    name: str | None
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    src: str
+    port: str
+    dst: str
+
+
+@dataclass(slots=True)
+class Scope:
+    """Nodes run together: the top level (loop_id None) or one loop body (run once per item)."""
+
+    loop_id: str | None
+    nodes: tuple[str, ...]
+    in_degree: dict[str, int]                       # in-scope incoming connections per node
+    out: dict[str, dict[str, tuple[str, ...]]]      # node -> port -> in-scope targets
+    entries: frozenset[str]
+
+
+@dataclass(slots=True)
+class Workflow:
+    nodes: dict[str, Node]
+    scopes: dict[str | None, Scope]
+    variables: dict[str, Any] = field(default_factory=dict)
+    loop_depth: dict[str, int] = field(default_factory=dict)   # loop node -> nesting depth (1 = top level)
+    scope_of: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.nodes
+
+
+def validate_definition(definition: Any) -> None:
+    """Raise the first DefinitionError found (all of them are attached as `.problems`)."""
+    problems = definition_problems(definition)
+    if problems:
+        first = problems[0]
+        first.problems = problems  # type: ignore[attr-defined]
+        raise first
+
+
+def definition_problems(definition: Any) -> list[DefinitionError]:
+    """Every problem in the definition (empty list when it is valid)."""
+    return _analyse(definition)[1]
+
+
+def compile_definition(definition: Any) -> Workflow:
+    workflow, problems = _analyse(definition)
+    if problems:
+        first = problems[0]
+        first.problems = problems  # type: ignore[attr-defined]
+        raise first
+    assert workflow is not None
+    return workflow
+
+
+# --------------------------------------------------------------------------------------------------- analysis
+
+
+def _analyse(definition: Any) -> tuple[Workflow | None, list[DefinitionError]]:
+    problems: list[DefinitionError] = []
+    if not isinstance(definition, Mapping):
+        return None, [DefinitionError("definition must be a JSON object", None, "invalid_definition")]
+    raw_nodes = definition.get("nodes", [])
+    raw_conns = definition.get("connections", [])
+    variables = definition.get("variables", {})
+    raw_nodes = [] if raw_nodes is None else raw_nodes
+    raw_conns = [] if raw_conns is None else raw_conns
+    variables = {} if variables is None else variables
+    if not isinstance(raw_nodes, list):
+        problems.append(DefinitionError("'nodes' must be a list", None, "invalid_definition"))
+        raw_nodes = []
+    if not isinstance(raw_conns, list):
+        problems.append(DefinitionError("'connections' must be a list", None, "invalid_definition"))
+        raw_conns = []
+    if not isinstance(variables, Mapping):
+        problems.append(DefinitionError("'variables' must be an object", None, "invalid_definition"))
+        variables = {}
+
+    nodes: dict[str, Node] = {}
+    step_refs: list[tuple[str, str]] = []   # (node_id, referenced node id) from ${steps.<id>...}
+    for index, raw in enumerate(raw_nodes):
+        node = _check_node(raw, index, nodes, problems, step_refs)
+        if node is not None:
+            nodes[node.node_id] = node
+    for node_id, ref in step_refs:
+        if ref not in nodes:
+            problems.append(DefinitionError(
+                f"node '{node_id}': template refers to unknown node 'steps.{ref}'", node_id, "invalid_template"))
+
+    edges = _check_connections(raw_conns, nodes, problems)
+    if not nodes:
+        return (Workflow({}, {None: Scope(None, (), {}, {}, frozenset())}, dict(variables)) if not problems
+                else None), problems
+
+    triggers = [n for n in nodes.values() if n.type in TRIGGERS]
+    if not triggers:
+        problems.append(DefinitionError(
+            "no entry node: add a trigger_schedule or trigger_manual node", None, "no_entry_node"))
+    workflow = _build_graph(nodes, edges, problems)
+    if workflow is None or problems:
+        return None, problems
+    workflow.variables = dict(variables)
+    return workflow, problems
+
+
+def _check_node(raw: Any, index: int, seen: dict[str, Node], problems: list[DefinitionError],
+                step_refs: list[tuple[str, str]]) -> Node | None:
+    if not isinstance(raw, Mapping):
+        problems.append(DefinitionError(f"nodes[{index}] must be an object", None, "invalid_node"))
+        return None
+    node_id = raw.get("node_id")
+    if not isinstance(node_id, str) or not node_id.strip():
+        problems.append(DefinitionError(f"nodes[{index}] needs a non-empty string 'node_id'", None, "invalid_node"))
+        return None
+    if node_id in seen:
+        problems.append(DefinitionError(f"duplicate node_id '{node_id}'", node_id, "duplicate_node_id"))
+        return None
+    node_type = raw.get("type")
+    if node_type not in NODE_TYPES:
+        problems.append(DefinitionError(
+            f"node '{node_id}': unknown node type {node_type!r}", node_id, "unknown_node_type"))
+        return None
+    name = raw.get("name")
+    if name is not None and not isinstance(name, str):
+        problems.append(DefinitionError(f"node '{node_id}': 'name' must be a string", node_id, "invalid_node"))
+    config = raw.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, Mapping):
+        problems.append(DefinitionError(f"node '{node_id}': 'config' must be an object", node_id, "invalid_node"))
+        return None
+    for code, message in _config_problems(node_type, config):
+        problems.append(DefinitionError(f"node '{node_id}' ({node_type}): {message}", node_id, code))
+    try:
+        for ref in check_syntax(config):
+            if ref.path[0] == "steps" and len(ref.path) > 1:
+                step_refs.append((node_id, ref.path[1]))
+    except TemplateSyntaxError as exc:
+        problems.append(DefinitionError(f"node '{node_id}': bad template: {exc}", node_id, "invalid_template"))
+    # A node with a bad config still takes part in graph checks, so all problems surface at once.
+    return Node(node_id, node_type, name if isinstance(name, str) else None, config)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, str) and "${" in value
+
+
+def _config_problems(node_type: str, c: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+
+    def missing(key: str) -> None:
+        out.append(("missing_config", f"config.{key} is required"))
+
+    def invalid(message: str) -> None:
+        out.append(("invalid_config", message))
+
+    if "continue_on_error" in c and not isinstance(c["continue_on_error"], bool):
+        invalid("config.continue_on_error must be true or false")
+    if "timeout_seconds" in c and not (_is_number(c["timeout_seconds"]) and c["timeout_seconds"] > 0):
+        invalid("config.timeout_seconds must be a positive number")
+
+    if node_type == "action_webhook":
+        url = c.get("url")
+        if url is None or url == "":
+            missing("url")
+        elif not isinstance(url, str):
+            invalid("config.url must be a string")
+        method = c.get("method", "GET")
+        if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
+            invalid(f"config.method must be one of {', '.join(sorted(HTTP_METHODS))}")
+        headers = c.get("headers", {})
+        if not isinstance(headers, Mapping) or not all(
+                isinstance(v, str | int | float) and not isinstance(v, bool) for v in headers.values()):
+            invalid("config.headers must be an object of string values")
+        statuses = c.get("expected_statuses")
+        if statuses is not None and (not isinstance(statuses, list) or not statuses
+                                     or not all(_status_spec_ok(s) for s in statuses)):
+            invalid("config.expected_statuses must be a list of status codes, '2xx' or '200-299' ranges")
+        retries = c.get("retries", 0)
+        if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= MAX_RETRIES:
+            invalid(f"config.retries must be an integer between 0 and {MAX_RETRIES}")
+        for flag in ("retry_non_idempotent", "follow_redirects"):
+            if flag in c and not isinstance(c[flag], bool):
+                invalid(f"config.{flag} must be true or false")
+    elif node_type == "action_module":
+        if not c.get("module_name"):
+            missing("module_name")
+    elif node_type == "action_chat_message":
+        for key in ("entity_id", "message"):
+            if c.get(key) in (None, ""):
+                missing(key)
+    elif node_type == "action_delay":
+        if "seconds" not in c:
+            missing("seconds")
+        elif not ((_is_number(c["seconds"]) and c["seconds"] >= 0) or _is_template(c["seconds"])):
+            invalid("config.seconds must be a non-negative number")
+    elif node_type == "condition_if":
+        cond = {k: v for k, v in c.items() if k not in COMMON_KEYS}
+        out.extend(condition_problems(cond))
+    elif node_type == "data_variable_set":
+        name = c.get("name")
+        if name in (None, ""):
+            missing("name")
+        elif not isinstance(name, str) or "." in name or "${" in name:
+            invalid("config.name must be a plain string without '.'")
+        if "value" not in c:
+            missing("value")
+    elif node_type == "data_transform":
+        if "output" not in c and "op" not in c:
+            missing("output")
+        if "op" in c and c["op"] not in OPS:
+            invalid(f"config.op must be one of {', '.join(sorted(OPS))}")
+        _nested_ops(c.get("output"), out)
+    elif node_type == "loop_foreach":
+        items = c.get("items")
+        if items is None or items == "":
+            missing("items")
+        elif not isinstance(items, list) and not _is_template(items):
+            invalid("config.items must be a list or a template rendering to a list")
+        var = c.get("item_variable", "item")
+        if not isinstance(var, str) or not var or "." in var or "${" in var:
+            invalid("config.item_variable must be a plain name")
+    return out
+
+
+def _nested_ops(value: Any, out: list[tuple[str, str]], depth: int = 0) -> None:
+    if depth > 64:
+        return
+    if isinstance(value, Mapping):
+        if "$op" in value and value["$op"] not in OPS:
+            out.append(("invalid_config", f"unknown transform op {value['$op']!r}"))
+        for v in value.values():
+            _nested_ops(v, out, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _nested_ops(v, out, depth + 1)
+
+
+def _status_spec_ok(spec: Any) -> bool:
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return 100 <= spec <= 599
+    return isinstance(spec, str) and _STATUS_RANGE.match(spec.strip().lower()) is not None
+
+
+def _check_connections(raw_conns: list[Any], nodes: dict[str, Node],
+                       problems: list[DefinitionError]) -> list[Edge]:
+    edges: list[Edge] = []
+    seen: set[Edge] = set()
+    for index, raw in enumerate(raw_conns):
+        if not isinstance(raw, Mapping):
+            problems.append(DefinitionError(f"connections[{index}] must be an object", None, "invalid_connection"))
+            continue
+        src, dst = raw.get("from_node_id"), raw.get("to_node_id")
+        port = raw.get("from_port") or "out"
+        dangling = [(end, v) for end, v in (("from", src), ("to", dst)) if not isinstance(v, str) or v not in nodes]
+        if dangling:
+            known = src if isinstance(src, str) and src in nodes else dst if isinstance(dst, str) and dst in nodes \
+                else None
+            what = " and ".join(f"{end}_node_id {v!r}" for end, v in dangling)
+            problems.append(DefinitionError(
+                f"connections[{index}] ({src!r} -> {dst!r}): {what} is not a node", known, "dangling_connection"))
+            continue
+        node_type = nodes[src].type
+        if port not in PORTS[node_type]:
+            allowed = ", ".join(sorted(PORTS[node_type])) or "none"
+            problems.append(DefinitionError(
+                f"node '{src}' ({node_type}) has no output port {port!r} (allowed: {allowed})", src, "invalid_port"))
+            continue
+        if src == dst:
+            problems.append(DefinitionError(f"node '{src}' connects to itself (cycle)", src, "cycle"))
+            continue
+        edge = Edge(src, port, dst)
+        if edge not in seen:   # duplicate connections would double-count the join
+            seen.add(edge)
+            edges.append(edge)
+    return edges
+
+
+def _build_graph(nodes: dict[str, Node], edges: list[Edge], problems: list[DefinitionError]) -> Workflow | None:
+    succ: dict[str, list[Edge]] = {n: [] for n in nodes}
+    for e in edges:
+        succ[e.src].append(e)
+    loops = [n for n, node in nodes.items() if node.type == "loop_foreach"]
+
+    def body_of(loop: str, follow: dict[str, list[Edge]]) -> set[str]:
+        seen: set[str] = set()
+        stack = [e.dst for e in follow[loop] if e.port == "body"]
+        while stack:
+            n = stack.pop()
+            if n == loop or n in seen:
+                continue
+            seen.add(n)
+            stack.extend(e.dst for e in follow[n])
+        return seen
+
+    first_bodies = {loop: body_of(loop, succ) for loop in loops}
+    back = {e for e in edges if e.dst in first_bodies and e.src in first_bodies[e.dst]}
+    forward = [e for e in edges if e not in back]
+    fsucc: dict[str, list[Edge]] = {n: [] for n in nodes}
+    for e in forward:
+        fsucc[e.src].append(e)
+
+    cycle = _find_cycle(nodes, fsucc)
+    if cycle:
+        where = " -> ".join(cycle)
+        problems.append(DefinitionError(
+            f"cycle outside a loop body: {where} (only a loop body may connect back to its loop node)",
+            cycle[0], "cycle"))
+        return None
+
+    bodies = {loop: body_of(loop, fsucc) for loop in loops}
+    scope_of: dict[str, str | None] = {}
+    for n in nodes:
+        owners = [loop for loop in loops if n in bodies[loop]]
+        scope_of[n] = min(owners, key=lambda lp: len(bodies[lp])) if owners else None
+
+    before = len(problems)
+    for e in back:
+        if e.src not in bodies[e.dst]:
+            problems.append(DefinitionError(
+                f"connection '{e.src}' -> '{e.dst}' loops back into a loop it is not inside", e.src, "loop_scope"))
+    for e in forward:
+        if e.port == "body":
+            if scope_of[e.dst] != e.src:
+                problems.append(DefinitionError(
+                    f"node '{e.dst}' is in the body of loop '{e.src}' but is also reached from elsewhere",
+                    e.dst, "loop_scope"))
+        elif scope_of[e.src] != scope_of[e.dst]:
+            inner = scope_of[e.dst] or scope_of[e.src]
+            problems.append(DefinitionError(
+                f"connection '{e.src}' -> '{e.dst}' crosses the body boundary of loop '{inner}'"
+                " (a body is entered only through its loop's 'body' port)", e.dst, "loop_scope"))
+    for n, node in nodes.items():
+        if node.type in TRIGGERS and scope_of[n] is not None:
+            problems.append(DefinitionError(
+                f"trigger node '{n}' cannot be inside the body of loop '{scope_of[n]}'", n, "loop_scope"))
+    if len(problems) > before:
+        return None
+
+    depth: dict[str, int] = {}
+
+    def depth_of(loop: str) -> int:
+        if loop not in depth:
+            parent = scope_of[loop]
+            depth[loop] = 1 + (depth_of(parent) if parent else 0)
+        return depth[loop]
+
+    for loop in loops:
+        depth_of(loop)
+
+    scopes: dict[str | None, Scope] = {}
+    for key in [None, *loops]:
+        members = tuple(n for n in nodes if scope_of[n] == key)
+        in_degree = dict.fromkeys(members, 0)
+        out: dict[str, dict[str, list[str]]] = {n: {} for n in members}
+        for e in forward:
+            if e.port != "body" and scope_of[e.src] == key:
+                in_degree[e.dst] += 1
+                out[e.src].setdefault(e.port, []).append(e.dst)
+        if key is None:
+            entries = frozenset(n for n in members if nodes[n].type in TRIGGERS)
+        else:
+            entries = frozenset(e.dst for e in forward if e.src == key and e.port == "body")
+        scopes[key] = Scope(key, members, in_degree,
+                            {n: {p: tuple(t) for p, t in ports.items()} for n, ports in out.items()}, entries)
+    return Workflow(nodes, scopes, {}, depth, scope_of)
+
+
+def _find_cycle(nodes: dict[str, Node], succ: dict[str, list[Edge]]) -> list[str] | None:
+    """Iterative DFS; returns one cycle as a node path (first node repeated at the end)."""
+    white, grey, black = 0, 1, 2
+    color = dict.fromkeys(nodes, white)
+    for start in nodes:
+        if color[start] != white:
+            continue
+        path: list[str] = [start]
+        iters = [iter(succ[start])]
+        color[start] = grey
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                color[path.pop()] = black
+                iters.pop()
+                continue
+            n = nxt.dst
+            if color[n] == grey:
+                return path[path.index(n):] + [n]
+            if color[n] == white:
+                color[n] = grey
+                path.append(n)
+                iters.append(iter(succ[n]))
+    return None

@@ -1,0 +1,76 @@
+"""Execution history queries and cancellation, community-scoped like everything else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from services.auth import Principal
+from services.dal import AsyncDAL
+from services.errors import Conflict, NotFound
+from services.firing import request_cancel
+from services.pagination import decode_cursor, page
+
+_LIST_SQL = """
+SELECT * FROM workflow_executions
+WHERE community_id = $1
+  AND ($2::uuid IS NULL OR schedule_id = $2) AND ($3::uuid IS NULL OR workflow_id = $3)
+  AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR trigger = $5)
+  AND ($6::timestamptz IS NULL OR created_at >= $6) AND ($7::timestamptz IS NULL OR created_at < $7)
+  AND ($8::timestamptz IS NULL OR (created_at, execution_id) > ($8, $9))
+ORDER BY created_at, execution_id
+LIMIT $10
+"""
+
+
+class ExecutionService:
+    def __init__(self, dal: AsyncDAL) -> None:
+        self.dal = dal
+
+    async def list(self, principal: Principal, *, schedule_id: UUID | None = None, workflow_id: UUID | None = None,
+                   status: str | None = None, trigger: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None, limit: int = 50,
+                   cursor: str | None = None) -> tuple[list, str | None]:
+        after = decode_cursor(cursor)
+        rows = await self.dal.fetch(_LIST_SQL, principal.community_id, schedule_id, workflow_id, status, trigger,
+                                    since, until, after and after[0], after and after[1], limit + 1)
+        return page(list(rows), limit, "execution_id")
+
+    async def get(self, principal: Principal, execution_id: UUID) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
+        row = await self.dal.fetchrow(
+            "SELECT * FROM workflow_executions WHERE execution_id = $1 AND community_id = $2",
+            execution_id, principal.community_id)
+        if row is None:
+            raise NotFound(f"execution {execution_id} not found", code="execution_not_found")
+        steps = await self.dal.fetch("SELECT * FROM execution_steps WHERE execution_id = $1 ORDER BY sequence",
+                                     execution_id)
+        return row, steps
+
+    async def cancel(self, principal: Principal, execution_id: UUID) -> asyncpg.Record:
+        """Pending runs end at once; a running one is stopped by whichever process runs it."""
+        async with self.dal.transaction() as conn:
+            row = await conn.fetchrow(
+                "SELECT * FROM workflow_executions WHERE execution_id = $1 AND community_id = $2 FOR UPDATE",
+                execution_id, principal.community_id)
+            if row is None:
+                raise NotFound(f"execution {execution_id} not found", code="execution_not_found")
+            if row["status"] not in ("pending", "running"):
+                raise Conflict(f"execution {execution_id} already ended ({row['status']})", code="invalid_state")
+            # Retries already queued for this run are cancelled with it.
+            await conn.execute(
+                "UPDATE workflow_executions SET status = 'cancelled', finished_at = now(),"
+                " error = 'cancelled by request' WHERE parent_execution_id = $1 AND status = 'pending'", execution_id)
+            if row["status"] == "pending" and row["instance_id"] is None:
+                return await conn.fetchrow(
+                    "UPDATE workflow_executions SET status = 'cancelled', finished_at = now(),"
+                    " error = 'cancelled by request', cancel_requested = true WHERE execution_id = $1 RETURNING *",
+                    execution_id)
+            await request_cancel(conn, [execution_id])
+            return await conn.fetchrow("SELECT * FROM workflow_executions WHERE execution_id = $1", execution_id)
+
+    async def schedule_exists(self, principal: Principal, schedule_id: UUID) -> None:
+        if not await self.dal.fetchval("SELECT 1 FROM workflow_schedules WHERE schedule_id = $1 AND community_id = $2",
+                                       schedule_id, principal.community_id):
+            raise NotFound(f"schedule {schedule_id} not found", code="schedule_not_found")

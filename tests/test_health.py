@@ -1,0 +1,92 @@
+"""Probes, the health document, OpenAPI, request ids and the error format."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from quart import Quart
+
+from app import create_app
+from tests.conftest import make_settings
+from tests.pgproxy import PgProxy
+
+
+async def test_liveness_is_fast_and_needs_no_database(client) -> None:
+    started = time.perf_counter()
+    resp = await client.get("/healthz")
+    assert resp.status_code == 200 and (await resp.get_json())["status"] == "ok"
+    assert time.perf_counter() - started < 0.5
+    assert resp.headers["X-Request-ID"]
+
+
+async def test_readiness_and_health_document(client) -> None:
+    resp = await client.get("/readyz")
+    assert resp.status_code == 200, await resp.get_json()
+    health = await (await client.get("/api/v1/health")).get_json()
+    assert health["status"] == "healthy" and health["module"] == "chime"
+    assert health["scheduler_running"] is True and health["active_schedules"] == 0
+    assert health["version"] and health["uptime_seconds"] >= 0 and health["database_latency_ms"] >= 0
+
+
+async def test_readyz_503_while_database_unreachable(database_url) -> None:
+    proxy = PgProxy(database_url)
+    await proxy.start()
+    app: Quart = create_app(make_settings(proxy.dsn))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        assert (await client.get("/readyz")).status_code == 200
+        await proxy.cut()
+        started = time.perf_counter()
+        resp = await client.get("/readyz")
+        body = await resp.get_json()
+        assert resp.status_code == 503 and "database unreachable within 1 s" in body["reasons"]
+        assert time.perf_counter() - started < 3
+        live = await client.get("/healthz")
+        assert live.status_code == 200
+        await proxy.restore()
+        for _ in range(50):
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+        assert (await client.get("/readyz")).status_code == 200
+    await proxy.cut()
+
+
+async def test_request_id_is_echoed_and_errors_are_json(client, auth) -> None:
+    resp = await client.get("/api/v1/nothing-here", headers={**auth(), "X-Request-ID": "abc-123"})
+    body = await resp.get_json()
+    assert resp.status_code == 404 and resp.headers["X-Request-ID"] == "abc-123"
+    assert body == {"error": body["error"], "code": "not_found", "request_id": "abc-123"}
+    resp = await client.delete("/healthz")
+    assert resp.status_code == 405 and (await resp.get_json())["code"] == "method_not_allowed"
+
+
+async def test_unexpected_error_is_500_without_internals(chime, client, auth) -> None:
+    original = chime.schedules.list
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret internals: password=hunter2")
+
+    chime.schedules.list = broken
+    try:
+        resp = await client.get("/api/v1/schedules", headers=auth())
+    finally:
+        chime.schedules.list = original
+    body = await resp.get_json()
+    assert resp.status_code == 500 and body["code"] == "internal_error"
+    assert "hunter2" not in str(body) and "Traceback" not in str(body)
+    assert body["request_id"] == resp.headers["X-Request-ID"]
+
+
+async def test_openapi_is_generated_from_the_code(client) -> None:
+    doc = await (await client.get("/openapi.json")).get_json()
+    assert doc["openapi"].startswith("3")
+    paths = doc["paths"]
+    for path in ("/api/v1/schedules", "/api/v1/schedules/{schedule_id}", "/api/v1/schedules/preview",
+                 "/api/v1/workflows", "/api/v1/executions", "/healthz", "/readyz"):
+        assert path in paths, path
+    create = paths["/api/v1/schedules"]["post"]
+    assert "requestBody" in create and "201" in create["responses"]
+    assert "ScheduleConfig" in str(doc["components"]["schemas"])
+    assert (await client.get("/docs")).status_code == 200
