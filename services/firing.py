@@ -94,6 +94,7 @@ class ClaimResult:
     dispatch: list[Dispatch] = field(default_factory=list)
     cancel: list[UUID] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    next_due: list[datetime] = field(default_factory=list)  # where the claimed schedules fire next
 
 
 def is_empty(definition: dict[str, Any] | None) -> bool:
@@ -213,8 +214,10 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, limit: int, inst
         count = row["execution_count"] + inc
         done = following is None or (row["max_executions"] is not None and count >= row["max_executions"])
         next_at = None if done else following
-        batch.advance(sid, next_at, due_at(sid, next_at, row["jitter_seconds"]), "completed" if done else "active",
-                      inc, now, execution_id, status, None)
+        next_due = due_at(sid, next_at, row["jitter_seconds"])
+        if next_due is not None:
+            result.next_due.append(next_due)
+        batch.advance(sid, next_at, next_due, "completed" if done else "active", inc, now, execution_id, status, None)
         if dispatch:
             pending.append(Dispatch(
                 execution_id=execution_id, schedule_id=sid, workflow_id=row["workflow_id"],

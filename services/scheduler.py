@@ -173,6 +173,8 @@ class SchedulerRuntime:
             self.runner.submit(item)
         for eid in result.cancel:
             self.runner.cancel(eid)
+        for due in result.next_due:
+            self.wake_at(due)
         if result.claimed:
             self.fired += result.claimed
             log.debug("claimed", extra={"event_type": "scheduler", "action": "claim", "result": result.counts,

@@ -86,11 +86,24 @@ def settings(database_url: str) -> Settings:
 async def app(settings: Settings) -> AsyncIterator:
     from app import create_app
 
+    await reset_database(settings.database_url)
     application = create_app(settings)
     async with application.test_app() as test_app:
-        dal = application.extensions["chime"].dal
-        await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows CASCADE")
         yield test_app
+
+
+async def reset_database(dsn: str) -> None:
+    """Empty tables before the app (and its scheduler) starts, so no claim races the TRUNCATE."""
+    from services.dal import AsyncDAL
+    from services.migrations import apply_migrations
+
+    dal = AsyncDAL(dsn, min_size=1, max_size=1)
+    await dal.connect()
+    try:
+        await apply_migrations(dal)
+        await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances CASCADE")
+    finally:
+        await dal.close()
 
 
 @pytest.fixture

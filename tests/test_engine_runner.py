@@ -362,7 +362,8 @@ async def test_on_step_called_per_step_in_order_with_timing() -> None:
         seen.append(step)
 
     async with engine(on_step=on_step) as eng:
-        r = await eng.execute(req(chain(node("a", "data_transform", output=1), node("b", "action_delay", seconds=0.05))))
+        r = await eng.execute(req(chain(node("a", "data_transform", output=1),
+                                        node("b", "action_delay", seconds=0.05))))
     assert seen == r.steps
     assert [s.node_id for s in seen] == ["start", "a", "b"]
     assert all(s.finished_at >= s.started_at and s.duration_ms is not None for s in seen)
