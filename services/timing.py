@@ -940,10 +940,6 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _is_num(text: str) -> bool:
-    return text.isdigit()
-
-
 def _nums(text: str) -> list[int] | None:
     """Values of a field made only of plain numbers ("5" or "1,15"), else None."""
     items = text.split(",")
@@ -980,7 +976,7 @@ def _time_phrase(sec: str, minute: str, hour: str) -> str:
             if sec.startswith("*/"):
                 return f"Every {sec[2:]} seconds"
             return f"At second {_field_phrase(sec, str)} past every minute"
-        if _is_num(sec) and hours and mins and len(hours) * len(mins) <= 6:
+        if sec.isdigit() and hours and mins and len(hours) * len(mins) <= 6:
             return "At " + _join([f"{h:02d}:{m:02d}:{int(sec):02d}" for h in hours for m in mins])
         head = ("Every second" if sec == "*" else f"Every {sec[2:]} seconds" if sec.startswith("*/")
                 else f"At second {_field_phrase(sec, str)}")
@@ -1015,7 +1011,12 @@ def _time_phrase(sec: str, minute: str, hour: str) -> str:
             return f"Every minute between {h:02d}:00 and {h:02d}:59"
         if minute.startswith("*/"):
             return f"Every {minute[2:]} minutes between {h:02d}:00 and {h:02d}:59"
-    return f"At minute {_field_phrase(minute, str)} past hour {_field_phrase(hour, str)}"
+    hours_text = f"every {hour[2:]} hours" if re.fullmatch(r"\*/\d+", hour) else f"hour {_field_phrase(hour, str)}"
+    if minute == "*":
+        return f"Every minute during {hours_text}"
+    if re.fullmatch(r"\*/\d+", minute):
+        return f"Every {minute[2:]} minutes during {hours_text}"
+    return f"At minute {_field_phrase(minute, str)} past {hours_text}"
 
 
 def _describe_cron(c: _Cron) -> str:
@@ -1041,6 +1042,8 @@ def _describe_cron(c: _Cron) -> str:
             dom_text = "on the last day of the month"
         elif values is not None and len(values) == 1:
             dom_text = f"on day {values[0]} of the month"
+        elif re.fullmatch(r"\*/\d+", dom):
+            dom_text = f"on every {_ordinal(int(dom[2:]))} day of the month"
         else:
             dom_text = f"on days {_field_phrase(dom, str)} of the month"
     if dom_text and dow_text:
@@ -1055,11 +1058,10 @@ def _describe_cron(c: _Cron) -> str:
 
 
 def _describe_interval(seconds: int) -> str:
-    for unit, size in (("day", 86_400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds % size == 0:
-            n = seconds // size
-            return f"Every {unit}" if n == 1 else f"Every {n} {unit}s"
-    return f"Every {seconds} seconds"  # unreachable: size 1 always divides
+    unit, size = next((u, z) for u, z in (("day", 86_400), ("hour", 3600), ("minute", 60), ("second", 1))
+                      if seconds % z == 0)
+    n = seconds // size
+    return f"Every {unit}" if n == 1 else f"Every {n} {unit}s"
 
 
 def _describe_rrule(text: str, dtstart: datetime | None) -> str:
@@ -1102,7 +1104,12 @@ def _describe_rrule(text: str, dtstart: datetime | None) -> str:
         except (ValueError, IndexError):
             return fallback
         out.append("in " + ", ".join(months))
-    if freq in ("YEARLY", "MONTHLY", "WEEKLY", "DAILY") or "BYHOUR" in parts:
+    if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
+        if "BYHOUR" in parts:
+            out.append(f"during hours {parts['BYHOUR'].replace(',', ', ')}")
+        if "BYMINUTE" in parts and freq == "HOURLY":
+            out.append(f"at minute {parts['BYMINUTE'].replace(',', ', ')}")
+    else:
         try:
             hours = [int(v) for v in parts["BYHOUR"].split(",")] if "BYHOUR" in parts else (
                 [dtstart.hour] if dtstart else [])
@@ -1112,8 +1119,6 @@ def _describe_rrule(text: str, dtstart: datetime | None) -> str:
             return fallback
         if hours and mins:
             out.append("at " + ", ".join(f"{h:02d}:{m:02d}" for h in hours for m in mins))
-    elif "BYMINUTE" in parts:
-        out.append(f"at minute {parts['BYMINUTE'].replace(',', ', ')}")
     text_out = " ".join(out)
     if "COUNT" in parts:
         text_out += f", {parts['COUNT']} times"

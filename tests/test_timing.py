@@ -585,6 +585,9 @@ def test_rrule_with_old_dtstart_interval_phase_and_count() -> None:
     assert fires(count, Z(2025, 1, 1), 10) == [Z(2026, 1, 1, 6), Z(2026, 1, 2, 6), Z(2026, 1, 3, 6)]
     until = ScheduleSpec("rrule", NY, rrule="FREQ=DAILY;UNTIL=20260103T140000Z", start_at=Z(2026, 1, 1, 14))
     assert fires(until, Z(2025, 1, 1), 10) == [Z(2026, 1, 1, 14), Z(2026, 1, 2, 14), Z(2026, 1, 3, 14)]
+    # A DATE-valued UNTIL covers that whole local day.
+    until_date = ScheduleSpec("rrule", BERLIN, rrule="FREQ=DAILY;UNTIL=20260102", start_at=Z(2026, 1, 1, 8))
+    assert fires(until_date, Z(2025, 1, 1), 10) == [Z(2026, 1, 1, 8), Z(2026, 1, 2, 8)]
     monthly_31 = ScheduleSpec("rrule", rrule="FREQ=MONTHLY", anchor=Z(2025, 1, 31, 12))
     assert fires(monthly_31, Z(2026, 1, 1), 3) == [Z(2026, 1, 31, 12), Z(2026, 3, 31, 12), Z(2026, 5, 31, 12)]
 

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -67,18 +68,38 @@ def _now() -> datetime:
 
 
 def clip_for_record(value: Any, limit: int) -> Any:
-    """A JSON-safe copy of `value`, replaced by a preview when its JSON exceeds `limit` bytes."""
-    if value is None or isinstance(value, bool | int | float):
+    """`value` if it is JSON-safe and at most `limit` bytes as JSON; else a JSON-safe copy or a preview."""
+    if value is None or isinstance(value, bool | int):
         return value
     try:
-        text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError):   # e.g. a circular structure
-        text = json.dumps(str(value), ensure_ascii=False)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        safe = True
+    except (TypeError, ValueError):   # datetimes, NaN, circular structures ...
+        safe = False
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            text = json.dumps(str(value), ensure_ascii=False)
     raw = text.encode()
     if len(raw) <= limit:
-        return json.loads(text)
+        return value if safe else json.loads(text)
     preview = raw[:max(0, limit - 96)].decode("utf-8", "ignore")
     return {"truncated": True, "original_bytes": len(raw), "preview": preview}
+
+
+@lru_cache(maxsize=256)
+def _compile_json(text: str) -> Workflow:
+    # Keyed by the definition's canonical JSON: callers usually load a fresh dict per execution. The compiled
+    # workflow is built from its own parsed copy, so callers mutating their dict later cannot affect it.
+    return compile_definition(json.loads(text))
+
+
+def compile_cached(definition: Any) -> Workflow:
+    try:
+        text = json.dumps(definition, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return compile_definition(definition)
+    return _compile_json(text)
 
 
 def _default_input(node: Node) -> Any:
@@ -330,7 +351,7 @@ class WorkflowEngine:
         CancelledError propagates (swallowing it would break asyncio.timeout / TaskGroup in the caller).
         """
         try:
-            workflow = compile_definition(req.definition)
+            workflow = compile_cached(req.definition)
         except DefinitionError as exc:
             return RunResult(RUN_FAILED, None, exc.message, "invalid_definition", exc.node_id, [])
         too_deep = [loop for loop, depth in workflow.loop_depth.items() if depth > self.limits.max_loop_depth]
