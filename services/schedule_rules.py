@@ -9,7 +9,7 @@ from typing import Any
 from services.cadence import first_fire, spec_from
 from services.errors import ValidationFailed
 from services.schemas import ScheduleConfig
-from services.timing import ScheduleSpec, TimingError, min_gap_seconds, validate_spec
+from services.timing import ScheduleSpec, TimingError, validate_jitter, validate_spec
 
 CONTEXT_MAX_BYTES = 64 * 1024
 # Which timing field each schedule_type needs; the others are refused rather than ignored.
@@ -59,12 +59,10 @@ def check_config(cfg: ScheduleConfig, anchor: datetime, now: datetime, prefix: s
             raise ValidationFailed(f"{prefix}.scheduled_time",
                                    f"is more than grace_period_seconds ({cfg.grace_period_seconds}) in the past",
                                    code="scheduled_time_in_past")
-    if cfg.jitter_seconds:
-        gap = min_gap_seconds(spec)
-        if gap is not None and cfg.jitter_seconds > gap:
-            raise ValidationFailed(f"{prefix}.jitter_seconds",
-                                   f"({cfg.jitter_seconds}) is larger than the shortest gap between fires ({gap:g} s)",
-                                   code="jitter_too_large")
+    try:
+        validate_jitter(spec, cfg.jitter_seconds)
+    except TimingError as exc:
+        raise ValidationFailed(f"{prefix}.{exc.field}", exc.message, code=exc.code) from None
     if first_fire(spec, now) is None:
         raise ValidationFailed(f"{prefix}.end_at" if cfg.end_at else prefix, "leaves no future fire time",
                                code="never_fires")

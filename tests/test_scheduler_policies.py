@@ -29,8 +29,8 @@ async def test_misfire_catchup_and_missed_after_downtime(database_url, token) ->
     conn_dal = app.extensions["chime"].dal
     await conn_dal.connect()
     try:
-        for sid, anchor, interval in ((soon["schedule_id"], now - timedelta(minutes=25), 600),
-                                      (late["schedule_id"], now - timedelta(minutes=150), 3600)):
+        for sid, anchor in ((soon["schedule_id"], now - timedelta(minutes=25)),
+                            (late["schedule_id"], now - timedelta(minutes=150))):
             await conn_dal.execute(
                 "UPDATE workflow_schedules SET anchor_at = $2, next_execution_at = $2, next_due_at = $2"
                 " WHERE schedule_id = $1", uuid.UUID(sid), anchor)
