@@ -1,4 +1,4 @@
-"""Workflows registry endpoints."""
+"""Workflows registry endpoints, definition validation and manual runs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,19 @@ from uuid import UUID
 from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
-from controllers.deps import caller, if_match, services, with_etag
-from services.schemas import ErrorOut, PageQuery, WorkflowIn, WorkflowList, WorkflowOut
+from controllers.deps import caller, if_match, optional_body, services, with_etag
+from services.schemas import (
+    DefinitionCheck,
+    DefinitionVerdict,
+    ErrorOut,
+    ExecuteIn,
+    ExecuteOut,
+    PageQuery,
+    WorkflowIn,
+    WorkflowList,
+    WorkflowOut,
+)
+from services.workflows import check_definition, require_valid, workflow_out
 
 bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 
@@ -20,7 +31,7 @@ bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 @validate_response(ErrorOut, 400)
 async def create_workflow(data: WorkflowIn):
     row = await services().workflows.create(caller("schedules:write"), data)
-    return with_etag(dict(row), row["version"], 201)
+    return with_etag(workflow_out(row), row["version"], 201)
 
 
 @bp.get("")
@@ -29,7 +40,7 @@ async def create_workflow(data: WorkflowIn):
 @validate_response(WorkflowList)
 async def list_workflows(query_args: PageQuery):
     rows, cursor = await services().workflows.list(caller("schedules:read"), query_args.limit, query_args.cursor)
-    return {"items": [dict(r) for r in rows], "next_cursor": cursor}
+    return {"items": [workflow_out(r) for r in rows], "next_cursor": cursor}
 
 
 @bp.get("/<uuid:workflow_id>")
@@ -37,7 +48,7 @@ async def list_workflows(query_args: PageQuery):
 @validate_response(WorkflowOut)
 async def get_workflow(workflow_id: UUID):
     row = await services().workflows.get_row(caller("schedules:read"), workflow_id)
-    return with_etag(dict(row), row["version"])
+    return with_etag(workflow_out(row), row["version"])
 
 
 @bp.put("/<uuid:workflow_id>")
@@ -46,7 +57,7 @@ async def get_workflow(workflow_id: UUID):
 @validate_response(WorkflowOut)
 async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
     row = await services().workflows.replace(caller("schedules:write"), workflow_id, data, if_match())
-    return with_etag(dict(row), row["version"])
+    return with_etag(workflow_out(row), row["version"])
 
 
 @bp.delete("/<uuid:workflow_id>")
@@ -54,3 +65,26 @@ async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
 async def delete_workflow(workflow_id: UUID):
     await services().workflows.delete(caller("schedules:write"), workflow_id)
     return {"status": "removed", "workflow_id": str(workflow_id)}
+
+
+@bp.post("/<uuid:workflow_id>/validate")
+@tag(["workflows"])
+@optional_body(DefinitionCheck)
+@validate_response(DefinitionVerdict)
+async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
+    """Checks the stored definition, or the one in the body, without saving anything."""
+    row = await services().workflows.get_row(caller("schedules:read"), workflow_id)
+    definition = data.definition if data.definition is not None else row["definition"]
+    require_valid(definition)
+    return {"valid": True, "problems": check_definition(definition)}
+
+
+@bp.post("/<uuid:workflow_id>/execute")
+@tag(["workflows", "executions"])
+@optional_body(ExecuteIn)
+@validate_response(ExecuteOut, 202)
+async def execute_workflow(workflow_id: UUID, data: ExecuteIn):
+    execution_id = await services().executions.start_manual(caller("schedules:write"), workflow_id,
+                                                            data.context_data or {}, data.dry_run)
+    return {"execution_id": execution_id, "workflow_id": workflow_id, "status": "pending",
+            "dry_run": data.dry_run}, 202

@@ -12,7 +12,7 @@ from typing import Any
 from config import Settings
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
-from services.engine import EngineLimits, WorkflowEngine, validate_definition
+from services.engine import EngineLimits, WorkflowEngine
 from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.migrations import apply_migrations, pending_migrations
@@ -45,7 +45,7 @@ class Services:
         if dsn is None:
             dsn, self._embedded = start_embedded(settings.embedded_pg_dir)
         self.dal = AsyncDAL(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
-        self.workflows = WorkflowService(self.dal, validate_definition)
+        self.workflows = WorkflowService(self.dal)
         self.schedules = ScheduleService(self.dal)
         self.executions = ExecutionService(self.dal)
         self.migrations_ok = False
@@ -88,6 +88,7 @@ class Services:
         self.scheduler = SchedulerRuntime(self.dal, self.settings, self.instance_id, self.runner, self.writer)
         await self.scheduler.start()
         self.schedules.runner = self.runner
+        self.executions.runner = self.runner
         log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
                                            "instance_id": self.instance_id})
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import asyncpg
@@ -10,8 +12,11 @@ import asyncpg
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound
-from services.firing import request_cancel
+from services.firing import Dispatch, request_cancel
 from services.pagination import decode_cursor, page
+
+if TYPE_CHECKING:
+    from services.runner import ExecutionRunner
 
 _LIST_SQL = """
 SELECT * FROM workflow_executions
@@ -28,6 +33,31 @@ LIMIT $10
 class ExecutionService:
     def __init__(self, dal: AsyncDAL) -> None:
         self.dal = dal
+        self.runner: ExecutionRunner | None = None  # set once the scheduler runs in this process
+
+    async def start_manual(self, principal: Principal, workflow_id: UUID, context: dict[str, Any],
+                           dry_run: bool) -> UUID:
+        """POST /workflows/{id}/execute: a run outside any schedule, started in this process."""
+        if self.runner is None:
+            raise Conflict("this process is not running executions yet", code="scheduler_unavailable")
+        now = datetime.now(UTC)
+        execution_id = uuid.uuid4()
+        async with self.dal.transaction() as conn:
+            wf = await conn.fetchrow("SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2",
+                                     workflow_id, principal.community_id)
+            if wf is None:
+                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+            if wf["status"] != "active":
+                raise Conflict(f"workflow {workflow_id} is {wf['status']}", code="workflow_inactive")
+            await conn.execute(
+                "INSERT INTO workflow_executions (execution_id, workflow_id, community_id, fired_at, status, trigger,"
+                " instance_id, context_data, dry_run) VALUES ($1, $2, $3, $4, 'pending', 'manual', $5, $6, $7)",
+                execution_id, workflow_id, principal.community_id, now, self.runner.instance_id, context, dry_run)
+        self.runner.submit(Dispatch(
+            execution_id=execution_id, schedule_id=None, workflow_id=workflow_id, community_id=principal.community_id,
+            scheduled_for=None, fired_at=now, trigger="manual", definition=wf["definition"], context=context,
+            retry_config=wf["retry_config"], hmac_secret=wf["hmac_secret"], dry_run=dry_run))
+        return execution_id
 
     async def list(self, principal: Principal, *, schedule_id: UUID | None = None, workflow_id: UUID | None = None,
                    status: str | None = None, trigger: str | None = None, since: datetime | None = None,

@@ -86,6 +86,7 @@ class Dispatch:
     schedule: dict[str, Any] = field(default_factory=dict)
     retry_config: dict[str, Any] | None = None
     hmac_secret: str | None = None
+    dry_run: bool = False
 
 
 @dataclass

@@ -65,7 +65,7 @@ def dispatch_from_row(row: Any) -> Dispatch:
         community_id=row["community_id"], scheduled_for=row["scheduled_for"], fired_at=row["fired_at"] or utcnow(),
         trigger=row["trigger"], definition=row["definition"], context=row["context_data"] or {},
         attempt=row["attempt"], schedule=sched if row["schedule_id"] else {},
-        retry_config=row["retry_config"], hmac_secret=row["hmac_secret"],
+        retry_config=row["retry_config"], hmac_secret=row["hmac_secret"], dry_run=row["dry_run"],
     )
 
 
@@ -134,7 +134,7 @@ class ExecutionRunner:
             "event_type": "execution", "action": "run", "result": result.status,
             "execution_id": str(item.execution_id), "schedule_id": str(item.schedule_id) if item.schedule_id else None,
             "duration_ms": duration, "error_code": result.error_code})
-        if result.status in ("failed", "timeout") and item.retry_config:
+        if result.status in ("failed", "timeout") and item.retry_config and not item.dry_run:
             await self._retry(item, result.status)
 
     async def _retry(self, item: Dispatch, status: str) -> None:
@@ -155,7 +155,7 @@ class ExecutionRunner:
             context=dict(item.context or {}), schedule=_jsonable(item.schedule),
             execution=_jsonable({"execution_id": item.execution_id, "scheduled_for": item.scheduled_for,
                                  "fired_at": item.fired_at, "trigger": item.trigger, "attempt": item.attempt}),
-            hmac_secret=item.hmac_secret,
+            hmac_secret=item.hmac_secret, dry_run=item.dry_run,
         )
 
     async def take_queued(self, limit: int = 50) -> int:

@@ -149,11 +149,42 @@ class PreviewOut(BaseModel):
     description: str
 
 
+class RetryConfig(Strict):
+    max_retries: int = Field(0, ge=0, le=10)
+    backoff: Literal["exponential_jitter", "fixed"] = "exponential_jitter"
+    base_seconds: float = Field(1.0, gt=0, le=86400)
+    max_seconds: float = Field(300.0, gt=0, le=7 * 86400)
+
+
 class WorkflowIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     definition: dict[str, Any] = Field(default_factory=dict)
     status: Literal["active", "inactive", "archived"] = "active"
+    retry_config: RetryConfig | None = None
+    # Signs outbound calls (X-Chime-Signature); write-only, never returned.
+    hmac_secret: str | None = Field(None, min_length=16, max_length=256)
+
+
+class DefinitionCheck(Strict):
+    definition: dict[str, Any] | None = None
+
+
+class DefinitionVerdict(BaseModel):
+    valid: bool
+    problems: list[dict[str, Any]]
+
+
+class ExecuteIn(Strict):
+    context_data: dict[str, Any] | None = None
+    dry_run: bool = False
+
+
+class ExecuteOut(BaseModel):
+    execution_id: UUID
+    workflow_id: UUID
+    status: str
+    dry_run: bool
 
 
 class WorkflowOut(BaseModel):
@@ -163,6 +194,8 @@ class WorkflowOut(BaseModel):
     description: str
     definition: dict[str, Any]
     status: str
+    retry_config: RetryConfig | None = None
+    has_hmac_secret: bool = False
     created_by: str | None
     updated_by: str | None
     version: int
@@ -246,6 +279,7 @@ class ExecutionOut(BaseModel):
     output: Any = None
     instance_id: str | None
     cancel_requested: bool
+    dry_run: bool = False
     created_at: datetime
     steps: list[StepOut] | None = None
 

@@ -1,4 +1,4 @@
-"""Workflows registry: community-scoped CRUD."""
+"""Workflows registry: community-scoped CRUD, definitions checked by the engine before they are stored."""
 
 from __future__ import annotations
 
@@ -9,16 +9,34 @@ import asyncpg
 
 from services.auth import Principal
 from services.dal import AsyncDAL
-from services.errors import Conflict, NotFound, PreconditionFailed
+from services.engine import definition_problems
+from services.errors import ApiError, Conflict, NotFound, PreconditionFailed
 from services.pagination import decode_cursor, page
 from services.schemas import WorkflowIn
 
 
+def workflow_out(row: asyncpg.Record) -> dict[str, Any]:
+    out = dict(row)
+    out["has_hmac_secret"] = bool(out.pop("hmac_secret", None))
+    return out
+
+
+def check_definition(definition: Any) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in definition_problems(definition)]
+
+
+def require_valid(definition: Any) -> None:
+    problems = check_definition(definition)
+    if problems:
+        first = problems[0]
+        details = [{"field": f"definition.nodes.{p['node_id']}" if p["node_id"] else "definition",
+                    "message": p["message"], "code": p["code"]} for p in problems]
+        raise ApiError(first["message"], code=first["code"], details=details)
+
+
 class WorkflowService:
-    def __init__(self, dal: AsyncDAL, validate_definition: Any = None) -> None:
+    def __init__(self, dal: AsyncDAL) -> None:
         self.dal = dal
-        # The engine supplies a validator; the registry only stores what passes it.
-        self.validate_definition = validate_definition
 
     async def get_row(self, principal: Principal, workflow_id: UUID) -> asyncpg.Record:
         row = await self.dal.fetchrow(
@@ -29,13 +47,12 @@ class WorkflowService:
         return row
 
     async def create(self, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
-        if self.validate_definition:
-            self.validate_definition(body.definition)
+        require_valid(body.definition)
         return await self.dal.fetchrow(
-            "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
-            " created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *",
+            "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status, retry_config,"
+            " hmac_secret, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
             uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
-            principal.user_id,
+            body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret, principal.user_id,
         )
 
     async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
@@ -50,14 +67,15 @@ class WorkflowService:
 
     async def replace(self, principal: Principal, workflow_id: UUID, body: WorkflowIn,
                       if_match: int | None) -> asyncpg.Record:
-        if self.validate_definition:
-            self.validate_definition(body.definition)
+        require_valid(body.definition)
+        # hmac_secret is write-only: leaving it out keeps the stored one.
         row = await self.dal.fetchrow(
             "UPDATE workflows SET name = $3, description = $4, definition = $5, status = $6, updated_by = $7,"
-            " version = version + 1, updated_at = now()"
+            " retry_config = $9, hmac_secret = COALESCE($10, hmac_secret), version = version + 1, updated_at = now()"
             " WHERE workflow_id = $1 AND community_id = $2 AND ($8::int IS NULL OR version = $8) RETURNING *",
             workflow_id, principal.community_id, body.name, body.description, body.definition, body.status,
-            principal.user_id, if_match,
+            principal.user_id, if_match, body.retry_config.model_dump() if body.retry_config else None,
+            body.hmac_secret,
         )
         if row is None:
             await self.get_row(principal, workflow_id)

@@ -186,7 +186,7 @@ async def test_all_problems_are_reported() -> None:
                      "no_entry_node"}
     with pytest.raises(DefinitionError) as err:
         validate_definition(d)
-    assert len(err.value.problems) == len(definition_problems(d))  # type: ignore[attr-defined]
+    assert len(err.value.problems) == len(definition_problems(d))
     assert err.value.to_dict()["code"] == "missing_config"
 
 

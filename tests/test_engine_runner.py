@@ -185,7 +185,7 @@ async def test_max_total_operations_across_concurrent_branches() -> None:
     async with engine(max_total_operations=4) as eng:
         r = await eng.execute(req(d))
     assert (r.status, r.error_code) == ("failed", "max_total_operations")
-    assert r.operations == 5   # the 5th op was refused; exactly 3 branches started
+    assert r.operations == 4   # the 5th op was refused; exactly 3 branches started
     assert sum(1 for s in r.steps if s.node_id.startswith("b")) == 3
 
 

@@ -88,7 +88,7 @@ def validate_definition(definition: Any) -> None:
     problems = definition_problems(definition)
     if problems:
         first = problems[0]
-        first.problems = problems  # type: ignore[attr-defined]
+        first.problems = problems
         raise first
 
 
@@ -101,7 +101,7 @@ def compile_definition(definition: Any) -> Workflow:
     workflow, problems = _analyse(definition)
     if problems:
         first = problems[0]
-        first.problems = problems  # type: ignore[attr-defined]
+        first.problems = problems
         raise first
     assert workflow is not None
     return workflow

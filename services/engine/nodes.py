@@ -22,6 +22,7 @@ from services.engine.outbound import (
     Outbound,
     encode_body,
     redact_headers,
+    redact_json,
     redact_url,
 )
 from services.engine.templates import LoopFrame, TemplateScope, render
@@ -91,7 +92,7 @@ def _recorded_request(call: HttpCall, body: Any, signed: bool) -> dict[str, Any]
     headers = redact_headers(call.headers)
     if signed:
         headers[SIGNATURE_HEADER] = "***"
-    return {"method": call.method, "url": redact_url(call.url), "headers": headers, "body": body}
+    return {"method": call.method, "url": redact_url(call.url), "headers": headers, "body": redact_json(body)}
 
 
 async def _http(env: RunEnv, node: Node, outbound: Outbound, call: HttpCall, body: Any,
@@ -110,7 +111,8 @@ async def _http(env: RunEnv, node: Node, outbound: Outbound, call: HttpCall, bod
     if with_headers:
         output["headers"] = result.headers
         recorded["headers"] = redact_headers(result.headers)
-    output["body"] = recorded["body"] = result.body
+    output["body"] = result.body
+    recorded["body"] = redact_json(result.body)
     if result.attempts > 1:
         recorded["attempts"] = result.attempts
     if not _status_ok(result.status, expected):

@@ -198,6 +198,18 @@ def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (REDACTED if is_secret_name(k) else v) for k, v in headers.items()}
 
 
+def redact_json(value: Any, depth: int = 0) -> Any:
+    """Copy of a JSON-like value with secret-looking keys ("password", "api_key", ...) masked, for records."""
+    if depth > 32:
+        return value
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if isinstance(k, str) and is_secret_name(k) and not isinstance(v, Mapping | list)
+                    else redact_json(v, depth + 1)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_json(v, depth + 1) for v in value]
+    return value
+
+
 def redact_url(url: str) -> str:
     """Hide userinfo and secret-looking query parameters (?api_key=..., ?token=...)."""
     try:

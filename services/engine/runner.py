@@ -196,11 +196,11 @@ class _Run:
                                           self.sequence, None, node.name, loop_index))
             return frozenset()
 
-        self.ops += 1
-        if self.ops > self.limits.max_total_operations:
+        if self.ops >= self.limits.max_total_operations:
             self.stop(_Outcome("failed", f"run exceeded max_total_operations={self.limits.max_total_operations}"
                                          f" at node '{node.node_id}'", "max_total_operations", node.node_id))
             return None
+        self.ops += 1
 
         self.sequence += 1
         seq = self.sequence

@@ -83,6 +83,7 @@ class DefinitionError(ValueError):
         self.message = message
         self.node_id = node_id
         self.code = code
+        self.problems: list[DefinitionError] = [self]   # validate_definition() attaches every problem found
 
     def to_dict(self) -> dict[str, Any]:
         return {"message": self.message, "node_id": self.node_id, "code": self.code}
