@@ -163,7 +163,8 @@ async def main(args: argparse.Namespace) -> None:
 
     rows = [
         ("data/condition workflow (10 nodes, sequential)", f"{data['runs']}", f"{data['elapsed']:.2f}",
-         f"{data['runs_per_s']:.0f}", f"{data['us_per_node']:.1f} µs/node ({data['nodes_per_run']:.0f} run/wf)"),
+         f"{data['runs_per_s']:.0f}",
+         f"{data['us_per_node']:.1f} µs per executed node ({data['nodes_per_run']:.0f} of 10 run, 1 skipped)"),
         (f"webhook workflow (GET loopback, concurrency {args.concurrency})", f"{hook['runs']}",
          f"{hook['elapsed']:.2f}", f"{hook['runs_per_s']:.0f}",
          f"p50 {hook['p50_ms']:.1f} ms, p95 {hook['p95_ms']:.1f} ms, failures {hook['failures']}"),

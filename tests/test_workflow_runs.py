@@ -1,0 +1,138 @@
+"""Workflows run through the service: on schedule, manually, dry, signed, retried across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from app import create_app
+from tests.conftest import make_settings, reset_database
+from tests.engine_helpers import HMAC_SECRET, LocalServer, chain, node
+from tests.helpers import executions, make_schedule, make_workflow, wait_for
+
+
+async def _execution(client, headers, execution_id: str, done: bool = True) -> dict:
+    async def check():
+        body = await (await client.get(f"/api/v1/executions/{execution_id}", headers=headers)).get_json()
+        return body if not done or body["status"] not in ("pending", "running") else None
+
+    return await wait_for(check, timeout=10)
+
+
+async def test_scheduled_workflow_posts_to_local_server_on_time(chime, client, auth) -> None:
+    headers = auth()
+    with LocalServer() as server:
+        definition = {
+            "nodes": [node("t", "trigger_schedule"),
+                      node("hook", "action_webhook", method="POST", url=f"{server.base}/echo",
+                           body={"channel": "${context.channel}", "at": "${execution.scheduled_for}"})],
+            "connections": [{"from_node_id": "t", "to_node_id": "hook"}],
+        }
+        wf = await make_workflow(client, headers, definition)
+        when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        sched = await make_schedule(client, headers, wf, {"schedule_type": "one_time",
+                                                          "scheduled_time": when.isoformat()},
+                                    context_data={"channel": "standup"})
+        await wait_for(lambda: asyncio.sleep(0, server.seen("/echo")), timeout=6)
+        arrived = datetime.now(UTC)
+        assert arrived - when < timedelta(seconds=1.5)
+        body = server.seen("/echo")[0].json()
+        assert body["channel"] == "standup" and datetime.fromisoformat(body["at"]) == when
+        rows = await executions(chime.dal, sched["schedule_id"])
+        detail = await _execution(client, headers, str(rows[0]["execution_id"]))
+        assert detail["status"] == "completed"
+        assert [s["node_id"] for s in detail["steps"]] == ["t", "hook"]
+        assert detail["steps"][1]["output"]["status"] == 200
+        assert len(server.seen("/echo")) == 1
+
+
+async def test_manual_execute_dry_run_and_hmac(client, auth) -> None:
+    headers = auth()
+    with LocalServer() as server:
+        definition = chain(node("hook", "action_webhook", method="POST", url=f"{server.base}/verify",
+                                body={"n": "${context.n}"}, headers={"Authorization": "Bearer topsecret"}))
+        wf = await make_workflow(client, headers, definition, hmac_secret=HMAC_SECRET)
+        listed = await (await client.get(f"/api/v1/workflows/{wf}", headers=headers)).get_json()
+        assert listed["has_hmac_secret"] is True and "hmac_secret" not in listed
+
+        dry = await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers,
+                                json={"context_data": {"n": 1}, "dry_run": True})
+        assert dry.status_code == 202
+        detail = await _execution(client, headers, (await dry.get_json())["execution_id"])
+        assert detail["status"] == "completed" and detail["dry_run"] is True and detail["trigger"] == "manual"
+        assert server.seen() == []  # a dry run sends nothing
+
+        real = await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers, json={"context_data": {"n": 2}})
+        detail = await _execution(client, headers, (await real.get_json())["execution_id"])
+        assert detail["status"] == "completed", detail  # /verify answers 401 on a bad signature
+        assert server.seen("/verify")[0].json() == {"n": 2}
+        assert "topsecret" not in str(detail["steps"])  # secrets never reach step history
+
+
+async def test_definition_errors_name_the_node(client, auth) -> None:
+    headers = auth()
+    bad = {"nodes": [node("t", "trigger_manual"), node("x", "action_teleport")],
+           "connections": [{"from_node_id": "t", "to_node_id": "x"}]}
+    resp = await client.post("/api/v1/workflows", headers=headers, json={"name": "bad", "definition": bad})
+    body = await resp.get_json()
+    assert resp.status_code == 400 and "'x'" in body["error"] and body["details"][0]["field"].endswith("x")
+    wf = await make_workflow(client, headers, chain(node("d", "action_delay", seconds=0)))
+    ok = await client.post(f"/api/v1/workflows/{wf}/validate", headers=headers)
+    assert ok.status_code == 200 and (await ok.get_json())["valid"] is True
+    dangling = {"nodes": [node("t", "trigger_manual")], "connections": [{"from_node_id": "t", "to_node_id": "nope"}]}
+    resp = await client.post(f"/api/v1/workflows/{wf}/validate", headers=headers, json={"definition": dangling})
+    assert resp.status_code == 400 and "nope" in (await resp.get_json())["error"]
+    stored = await (await client.get(f"/api/v1/workflows/{wf}", headers=headers)).get_json()
+    assert stored["version"] == 1  # validate saves nothing
+
+
+async def test_retries_with_backoff_survive_a_restart(database_url, token) -> None:
+    headers = {"Authorization": f"Bearer {token()}"}
+    await reset_database(database_url)
+    with LocalServer() as server:
+        definition = chain(node("hook", "action_webhook", url=f"{server.base}/status/500"))
+        retry = {"max_retries": 2, "backoff": "fixed", "base_seconds": 2}
+        app = create_app(make_settings(database_url))
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            wf = await make_workflow(client, headers, definition, retry_config=retry)
+            first = (await (await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers)).get_json())
+            failed = await _execution(client, headers, first["execution_id"])
+            assert failed["status"] == "failed" and failed["error_node_id"] == "hook"
+            dal = app.extensions["chime"].dal
+            retry_row = await wait_for(lambda: dal.fetchrow(
+                "SELECT * FROM workflow_executions WHERE parent_execution_id = $1",
+                uuid.UUID(first["execution_id"])), timeout=3)
+            assert retry_row["status"] == "pending" and retry_row["trigger"] == "retry" and retry_row["attempt"] == 2
+            assert retry_row["run_after"] - retry_row["fired_at"] >= timedelta(seconds=1.9)
+        # The process is gone; the retry lives in PostgreSQL and another process performs it.
+        app = create_app(make_settings(database_url, INSTANCE_ID="after-restart"))
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            dal = app.extensions["chime"].dal
+
+            async def chain_done():
+                rows = await dal.fetch("SELECT * FROM workflow_executions WHERE workflow_id = $1 ORDER BY attempt",
+                                       uuid.UUID(wf))
+                return rows if len(rows) == 3 and rows[-1]["status"] == "failed" else None
+
+            rows = await wait_for(chain_done, timeout=15)
+        assert [r["attempt"] for r in rows] == [1, 2, 3]
+        assert [r["trigger"] for r in rows] == ["manual", "retry", "retry"]
+        assert rows[1]["instance_id"] == "after-restart"
+        assert rows[2]["started_at"] - rows[1]["finished_at"] >= timedelta(seconds=1.9)
+        assert len(server.seen("/status/500")) == 3  # no retry of a retry beyond max_retries
+
+
+async def test_cancel_running_manual_run(chime, client, auth) -> None:
+    headers = auth()
+    wf = await make_workflow(client, headers, chain(node("d", "action_delay", seconds=30)))
+    run = await (await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers)).get_json()
+    await _execution(client, headers, run["execution_id"], done=False)
+    await asyncio.sleep(0.5)
+    resp = await client.post(f"/api/v1/executions/{run['execution_id']}/cancel", headers=headers)
+    assert resp.status_code == 202
+    started = datetime.now(UTC)
+    detail = await _execution(client, headers, run["execution_id"])
+    assert detail["status"] == "cancelled" and datetime.now(UTC) - started < timedelta(seconds=3)
