@@ -14,6 +14,19 @@ _FIELDS = ("event_type", "action", "result", "schedule_id", "execution_id", "wor
 _SECRET_WORDS = ("authorization", "token", "secret", "password")
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: object, **kwargs: object) -> logging.LogRecord:
+    # Captured when the line is logged, so the request id survives handlers that format later.
+    record = _base_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
+
+
+logging.setLogRecordFactory(_record_with_request_id)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
@@ -21,7 +34,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            "request_id": getattr(record, "request_id", None),
         }
         for name in _FIELDS:
             value = getattr(record, name, None)

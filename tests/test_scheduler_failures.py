@@ -22,8 +22,10 @@ def headers(token) -> dict[str, str]:
     return {"Authorization": f"Bearer {token()}"}
 
 
-async def _setup(client: httpx.AsyncClient, headers, definition: dict, config: dict) -> tuple[str, str]:
-    wf = (await client.post("/api/v1/workflows", headers=headers, json={"name": "w", "definition": definition})).json()
+async def _setup(client: httpx.AsyncClient, headers, definition: dict, config: dict,
+                 retry: dict | None = None) -> tuple[str, str]:
+    wf = (await client.post("/api/v1/workflows", headers=headers, json={
+        "name": "w", "definition": definition, "retry_config": retry})).json()
     sched = (await client.post("/api/v1/schedules", headers=headers, json={
         "workflow_id": wf["workflow_id"], "schedule_config": config})).json()
     return wf["workflow_id"], sched["schedule_id"]
@@ -52,8 +54,9 @@ async def test_sigkill_takeover(dal, database_url, headers, tmp_path) -> None:
     try:
         async with httpx.AsyncClient(base_url=a.url) as ca:
             _, ticking = await _setup(ca, headers, {}, {"schedule_type": "cron", "cron_expression": "* * * * * *"})
-            _, slow = await _setup(ca, headers, delay_workflow(60), {"schedule_type": "cron",
-                                                                     "cron_expression": "0 0 1 1 *"})
+            _, slow = await _setup(ca, headers, delay_workflow(4), {"schedule_type": "cron",
+                                                                    "cron_expression": "0 0 1 1 *"},
+                                   retry={"max_retries": 1, "backoff": "fixed", "base_seconds": 1})
             run = (await ca.post(f"/api/v1/schedules/{slow}/run-now", headers=headers)).json()
         await wait_for(lambda: _status(dal, run["execution_id"], "running"), timeout=5)
         await asyncio.sleep(1.5)
@@ -73,6 +76,11 @@ async def test_sigkill_takeover(dal, database_url, headers, tmp_path) -> None:
         live = await dal.fetchval("SELECT count(*) FROM workflow_executions WHERE status = 'running'"
                                   " AND instance_id = 'victim'")
         assert live == 0
+        # The abandoned run is retried (its workflow has a retry_config), by the survivor, exactly once.
+        retried = await wait_for(lambda: dal.fetch(
+            "SELECT * FROM workflow_executions WHERE parent_execution_id = $1 AND status = 'completed'",
+            uuid.UUID(run["execution_id"])), timeout=10)
+        assert len(retried) == 1 and retried[0]["instance_id"] == "survivor" and retried[0]["attempt"] == 2
     finally:
         a.stop()
         b.stop()
