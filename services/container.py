@@ -13,11 +13,8 @@ from config import Settings
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
-from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.migrations import apply_migrations, pending_migrations
-from services.runner import ExecutionRunner
-from services.scheduler import SchedulerRuntime
 from services.schedules import ScheduleService
 from services.workflows import WorkflowService
 
@@ -49,10 +46,7 @@ class Services:
         self.schedules = ScheduleService(self.dal)
         self.executions = ExecutionService(self.dal)
         self.migrations_ok = False
-        self.writer: ExecutionWriter | None = None
         self.engine: WorkflowEngine | None = None
-        self.runner: ExecutionRunner | None = None
-        self.scheduler: SchedulerRuntime | None = None
         self._boot: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -80,28 +74,20 @@ class Services:
             await self.dal.connect(timeout=5)
         await apply_migrations(self.dal)
         self.migrations_ok = True
-        self.writer = ExecutionWriter(self.dal)
-        self.writer.start()
         self.engine = WorkflowEngine(engine_limits(self.settings), on_step=self._on_step)
-        self.runner = ExecutionRunner(self.dal, self.writer, self.engine, self.instance_id,
-                                      self.settings.max_concurrent_workflows)
-        self.scheduler = SchedulerRuntime(self.dal, self.settings, self.instance_id, self.runner, self.writer)
-        await self.scheduler.start()
-        self.schedules.runner = self.runner
-        self.executions.runner = self.runner
+        self.executions.runner = await self.schedules.start_scheduler(self.settings, self.instance_id, self.engine)
         log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
                                            "instance_id": self.instance_id})
 
     async def _on_step(self, execution_id: str, step: Any) -> None:
-        if self.runner is not None:
-            await self.runner.on_step(execution_id, step)
+        if self.schedules.runner is not None:
+            await self.schedules.runner.on_step(execution_id, step)
 
     async def stop(self) -> None:
         if self._boot is not None:
             self._boot.cancel()
             await asyncio.gather(self._boot, return_exceptions=True)
-        if self.scheduler is not None:
-            await self.scheduler.stop(self.settings.shutdown_grace_seconds)
+        await self.schedules.stop_scheduler(self.settings.shutdown_grace_seconds)
         if self.engine is not None:
             await self.engine.aclose()
         await self.dal.close()
@@ -112,7 +98,7 @@ class Services:
 
     @property
     def scheduler_running(self) -> bool:
-        return self.scheduler is not None and self.scheduler.started and not self.scheduler.stopping
+        return self.schedules.scheduler_running
 
     async def db_latency_ms(self, timeout: float = 1.0) -> float | None:
         if self.dal.pool is None:

@@ -11,11 +11,13 @@ from uuid import UUID
 
 from services.dal import AsyncDAL
 from services.engine import RunRequest, RunResult, StepRecord, WorkflowEngine
+from services.engine.runner import clip_for_record
 from services.exec_writer import ExecutionWriter
 from services.firing import QUEUE_CHANNEL, Dispatch, is_empty
 from services.retries import schedule_retry
 
 log = logging.getLogger("chime.runner")
+OUTPUT_MAX_BYTES = 16 * 1024  # an execution keeps at most this much of its run's output
 
 # Pending rows nobody owns (buffered overlap fires, retries) whose turn has come, skipping any whose
 # schedule still has a run going.
@@ -128,8 +130,8 @@ class ExecutionRunner:
                 result = await self.engine.execute(self._request(item), cancel_event=cancel)
             duration = int((time.perf_counter() - t0) * 1000)
             self.writer.finished(item.execution_id, result.status, utcnow(), started_at=started, duration_ms=duration,
-                                 output=result.output, error=result.error, error_code=result.error_code,
-                                 error_node_id=result.error_node_id)
+                                 output=clip_for_record(result.output, OUTPUT_MAX_BYTES), error=result.error,
+                                 error_code=result.error_code, error_node_id=result.error_node_id)
         log.info("execution finished", extra={
             "event_type": "execution", "action": "run", "result": result.status,
             "execution_id": str(item.execution_id), "schedule_id": str(item.schedule_id) if item.schedule_id else None,

@@ -194,8 +194,10 @@ class SchedulerRuntime:
         horizon = utcnow() + timedelta(seconds=self.settings.horizon_seconds)
         rows = await self.dal.fetch(_HORIZON_SQL, horizon, 10_000, BUCKET)
         self._database_up()
-        for row in rows:
+        for i, row in enumerate(rows):
             self.wake_at(datetime.fromtimestamp(float(row["bucket"]) / BUCKET, UTC))
+            if i % 200 == 199:
+                await asyncio.sleep(0)  # keep each slice of loading short, so probes stay fast
 
     async def _heartbeat(self) -> None:
         try:

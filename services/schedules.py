@@ -19,7 +19,10 @@ from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, Sche
 from services.timing import ScheduleSpec, describe, next_fire_time, next_fire_times, to_local
 
 if TYPE_CHECKING:
+    from config import Settings
+    from services.engine import WorkflowEngine
     from services.runner import ExecutionRunner
+    from services.scheduler import SchedulerRuntime
 
 CHANGES_CHANNEL = "chime_schedule_changes"
 CONFIG_COLUMNS = ("schedule_type", "cron_expression", "interval_seconds", "scheduled_time", "rrule", "timezone",
@@ -51,9 +54,34 @@ async def notify_change(conn: asyncpg.Connection, schedule_id: UUID, due: dateti
 
 
 class ScheduleService:
+    """Owns this process's scheduler (an APScheduler AsyncIOScheduler inside SchedulerRuntime), which
+    dispatches claimed fires to the WorkflowEngine through the ExecutionRunner."""
+
     def __init__(self, dal: AsyncDAL) -> None:
         self.dal = dal
-        self.runner: ExecutionRunner | None = None  # set once the scheduler runs in this process
+        self.runner: ExecutionRunner | None = None
+        self.runtime: SchedulerRuntime | None = None
+
+    async def start_scheduler(self, settings: Settings, instance_id: str, engine: WorkflowEngine) -> ExecutionRunner:
+        from services.exec_writer import ExecutionWriter
+        from services.runner import ExecutionRunner
+        from services.scheduler import SchedulerRuntime
+
+        writer = ExecutionWriter(self.dal)
+        writer.start()
+        runner = ExecutionRunner(self.dal, writer, engine, instance_id, settings.max_concurrent_workflows)
+        runtime = SchedulerRuntime(self.dal, settings, instance_id, runner, writer)
+        await runtime.start()
+        self.runner, self.runtime = runner, runtime
+        return runner
+
+    async def stop_scheduler(self, grace: float) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop(grace)
+
+    @property
+    def scheduler_running(self) -> bool:
+        return self.runtime is not None and self.runtime.started and not self.runtime.stopping
 
     async def _workflow_exists(self, conn: asyncpg.Connection, principal: Principal, workflow_id: UUID) -> None:
         found = await conn.fetchval(

@@ -152,3 +152,31 @@ async def _ready(client: httpx.AsyncClient) -> bool:
         return (await client.get("/readyz")).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+async def test_hypercorn_workers_fire_each_schedule_once(dal, database_url, headers, tmp_path) -> None:
+    svc = ServiceProcess(database_url, tmp_path, "workers", WORKERS="2", CLAIM_BATCH="3", INSTANCE_ID="")
+    await asyncio.to_thread(svc.start)
+    try:
+        async with httpx.AsyncClient(base_url=svc.url) as client:
+            start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+            wf = (await client.post("/api/v1/workflows", headers=headers, json={"name": "w"})).json()
+            for _ in range(12):
+                resp = await client.post("/api/v1/schedules", headers=headers, json={
+                    "workflow_id": wf["workflow_id"], "schedule_config": {
+                        "schedule_type": "cron", "cron_expression": "* * * * * *", "start_at": start.isoformat()}})
+                assert resp.status_code == 201
+        await asyncio.sleep(6)
+        end = datetime.now(UTC) - timedelta(seconds=1)
+        rows = await dal.fetch("SELECT schedule_id, scheduled_for, instance_id FROM workflow_executions"
+                               " WHERE scheduled_for <= $1", end)
+    finally:
+        svc.stop()
+    per_schedule: dict = {}
+    for r in rows:
+        per_schedule.setdefault(r["schedule_id"], []).append(r["scheduled_for"])
+    expected = [start + timedelta(seconds=k) for k in range(int((end - start).total_seconds()) + 1)]
+    assert len(per_schedule) == 12 and len(expected) >= 3
+    for fires in per_schedule.values():
+        assert sorted(fires) == expected  # every second once: no gap, no duplicate
+    assert len({r["instance_id"] for r in rows}) == 2  # both hypercorn workers took a share

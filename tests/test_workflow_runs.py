@@ -136,3 +136,22 @@ async def test_cancel_running_manual_run(chime, client, auth) -> None:
     started = datetime.now(UTC)
     detail = await _execution(client, headers, run["execution_id"])
     assert detail["status"] == "cancelled" and datetime.now(UTC) - started < timedelta(seconds=3)
+
+
+async def test_max_concurrent_workflows_queues_runs(database_url, token) -> None:
+    headers = {"Authorization": f"Bearer {token()}"}
+    await reset_database(database_url)
+    app = create_app(make_settings(database_url, MAX_CONCURRENT_WORKFLOWS="1"))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        wf = await make_workflow(client, headers, chain(node("d", "action_delay", seconds=0.8)))
+        ids = [(await (await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers)).get_json())
+               ["execution_id"] for _ in range(3)]
+        await asyncio.sleep(0.3)
+        states = [(await _execution(client, headers, i, done=False))["status"] for i in ids]
+        assert states.count("running") == 1 and states.count("pending") == 2  # waiting, not dropped
+        done = [await _execution(client, headers, i) for i in ids]
+    assert [d["status"] for d in done] == ["completed"] * 3
+    spans = sorted((datetime.fromisoformat(d["started_at"]), datetime.fromisoformat(d["finished_at"])) for d in done)
+    assert all(later[0] >= earlier[1] - timedelta(milliseconds=50) for earlier, later in zip(spans, spans[1:],
+                                                                                               strict=False))
