@@ -160,6 +160,7 @@ class ServiceProcess:
         }
         self.proc: subprocess.Popen | None = None
         self.popen_at = 0.0
+        self.log_offset_at_stop: int | None = None  # errors after SIGTERM are shutdown noise, counted apart
 
     @property
     def url(self) -> str:
@@ -209,6 +210,10 @@ class ServiceProcess:
         """SIGTERM and a few seconds to shut down, then SIGKILL."""
         if self.proc is None or self.proc.poll() is not None:
             return
+        try:
+            self.log_offset_at_stop = self.log_path.stat().st_size
+        except OSError:
+            pass
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(8)
@@ -221,11 +226,15 @@ class ServiceProcess:
         except OSError:
             return ""
 
-    def error_lines(self) -> list[str]:
+    def error_lines(self, *, during_shutdown: bool = False) -> list[str]:
+        """ERROR lines logged while running (or, with during_shutdown, after we sent SIGTERM)."""
         try:
-            return [ln for ln in self.log_path.read_text().splitlines() if '"ERROR"' in ln or "Traceback" in ln]
+            text = self.log_path.read_bytes()
         except OSError:
             return []
+        cut = len(text) if self.log_offset_at_stop is None else self.log_offset_at_stop
+        part = text[cut:] if during_shutdown else text[:cut]
+        return [ln for ln in part.decode(errors="replace").splitlines() if '"level": "ERROR"' in ln]
 
 
 def stop_all(services: Sequence[ServiceProcess]) -> None:

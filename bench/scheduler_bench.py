@@ -21,6 +21,10 @@ persist a fire), not the workflow engine (see bench/engine_bench.py).
              one process SIGKILLed 20 s in (LEASE_SECONDS=5): duplicates and misses against the expected fire grid.
 5. apscheduler  reference: a plain APScheduler 3 AsyncIOScheduler in this process, no database, 10,000 date jobs
              at the same whole second (coroutine job recording time.time(); default misfire_grace_time 1 s).
+6. kill_sparse  opt-in only (`--only kill_sparse`): the replicas kill with ONE interval-1s schedule, the process
+             that claimed its latest fire SIGKILLed, repeated with kill times spread over a reconcile period. In
+             `replicas` the survivors wake every 10 ms for other schedules and sweep up the dead process's rows;
+             here nothing else wakes them, which shows how long an orphaned fire waits.
 
 --quick shrinks sizes and durations about 10x (burst 1,000; steady 6 s; scale 100,000 stored and 100 requests;
 replicas 500 schedules for 12 s, kill at 5 s; apscheduler 1,000 jobs) for a smoke run; the targets are meant for
@@ -61,9 +65,10 @@ from bench._common import (  # noqa: E402
     stop_all,
     with_database,
 )
+from services.schedules import CHANGES_CHANNEL  # noqa: E402 -- payload "<schedule_id> <due epoch>"
 
 SCENARIOS = ("burst", "steady", "scale", "replicas", "apscheduler")
-CHANGES_CHANNEL = "chime_schedule_changes"  # services.schedules.CHANGES_CHANNEL: "<schedule_id> <due epoch>"
+EXTRA = ("kill_sparse",)  # opt-in only: run when named in --only
 LOG_DIR = RESULTS / "logs"
 MB = 1024 * 1024
 
@@ -169,7 +174,8 @@ async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
         await copy_schedules(conn, records)
         await notify_due(conn, records)
         load_s = time.perf_counter() - t0
-        if utcnow() > T - timedelta(seconds=1):
+        lead_s = (T - utcnow()).total_seconds()
+        if lead_s < 1:
             raise RuntimeError(f"loading {n} schedules took {load_s:.1f} s, too close to T")
         await sleep_until(T - timedelta(seconds=0.2), cap=10)
         count, all_seen = await wait_for_rows(conn, n, T + timedelta(seconds=120))
@@ -192,7 +198,7 @@ async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
     commit_s = (all_seen - T).total_seconds() if all_seen else math.nan
     fired_s = (last_fired - T).total_seconds() if last_fired else math.nan
     return {
-        "n": n, "T": T.isoformat(), "ready_s": ready_s, "load_s": load_s, "rows": len(rows),
+        "n": n, "T": T.isoformat(), "ready_s": ready_s, "load_s": load_s, "lead_s": lead_s, "rows": len(rows),
         "all_committed_after_s": commit_s, "fires_per_s": n / commit_s if all_seen else 0.0,
         "last_fired_after_s": fired_s, "fires_per_s_by_fired_at": n / fired_s if fired_s > 0 else math.nan,
         "fired_lateness_ms": pcts(fired), "started_lateness_ms": pcts(started),
@@ -200,6 +206,7 @@ async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
         "missed_status": statuses.get("missed", 0), "misses": unfired + statuses.get("missed", 0),
         "statuses": dict(statuses), "triggers": dict(Counter(r["trigger"] for r in rows)),
         "service_errors": svc.error_lines()[:5], "count_seen": count,
+        "shutdown_errors": len(svc.error_lines(during_shutdown=True)),
     }
 
 
@@ -243,7 +250,7 @@ async def bench_steady(pg: PgServer, rate: int, duration: int, warmup: int = 2) 
         "fired_lateness_ms": pcts(fired), "started_lateness_ms": pcts(started),
         "late_over_100ms": sum(1 for x in fired if x > 100), "statuses": dict(statuses),
         "triggers": dict(Counter(r["trigger"] for r in rows)), "rss_mb_end": rss / MB,
-        "service_errors": svc.error_lines()[:5],
+        "service_errors": svc.error_lines()[:5], "shutdown_errors": len(svc.error_lines(during_shutdown=True)),
     }
 
 
@@ -320,14 +327,15 @@ async def bench_scale(pg: PgServer, stored: int, near: int, requests: int) -> di
         chunk = 100_000
         for start in range(0, stored, chunk):
             await copy_schedules(conn, far_future_records(workflows, min(chunk, stored - start), start, now))
-        # ~`near` interval-60s schedules first due over the next minute, so the horizon has work.
-        first = whole_second_after(30.0)
+        await conn.execute("ANALYZE")  # what autovacuum would have done on a table this size
+        # `near` interval-60s schedules first due over the minute after start-up, so the horizon has work: loaded
+        # last, right before Popen, so the start-up refill finds ~30 s of wake-ups (no NOTIFY needed).
+        first = whole_second_after(2.0)
         step = timedelta(seconds=60) / near
         near_records = [schedule_record(workflows[i % len(workflows)], kind="interval", nxt=first + i * step,
                                         anchor=first + i * step, interval=60, name=f"near-{i}")
                         for i in range(near)]
         await copy_schedules(conn, near_records)
-        await conn.execute("ANALYZE")  # what autovacuum would have done on a table this size
         load_s = time.perf_counter() - t0
         total = await conn.fetchval("SELECT count(*) FROM workflow_schedules")
         table_mb = await conn.fetchval("SELECT pg_total_relation_size('workflow_schedules')") / MB
@@ -345,7 +353,8 @@ async def bench_scale(pg: PgServer, stored: int, near: int, requests: int) -> di
         await pg.drop_database(dsn)
     return {"stored": total, "near": near, "load_s": load_s, "table_mb": table_mb, "ready_s": ready_s,
             "rss_mb_ready": rss_ready / MB, "rss_mb_after_requests": rss_after / MB, "requests": requests,
-            "fired_during_requests": fired, **http, "service_errors": svc.error_lines()[:5]}
+            "fired_during_requests": fired, **http, "service_errors": svc.error_lines()[:5],
+            "shutdown_errors": len(svc.error_lines(during_shutdown=True))}
 
 
 # ----------------------------------------------------------------------------------------------------- replicas
@@ -412,7 +421,59 @@ async def bench_replicas(pg: PgServer, schedules: int, duration: int, kill_at: i
         "by_instance": dict(Counter(r["instance_id"] for r in in_window)),
         "statuses": dict(Counter(r["status"] for r in in_window)),
         "service_errors": [line for s in svcs for line in s.error_lines()[:3]],
+        "shutdown_errors": sum(len(s.error_lines(during_shutdown=True)) for s in svcs),
     }
+
+
+async def kill_sparse_trial(pg: PgServer, kill_offset: float, duration: int = 20,
+                            processes: int = 3) -> dict[str, Any]:
+    """One interval-1s schedule on 3 processes; SIGKILL the process that claimed its latest fire."""
+    dsn = await pg.create_database("sparse")
+    svcs = [ServiceProcess(dsn, f"sparse-{i}", LOG_DIR, LEASE_SECONDS="5") for i in range(processes)]
+    conn: asyncpg.Connection | None = None
+    try:
+        await migrate(dsn)
+        conn = await asyncpg.connect(dsn)
+        workflows = await load_workflows(conn, 1)
+        for svc in svcs:
+            svc.start()
+        await asyncio.gather(*(svc.wait_ready() for svc in svcs))
+        S = whole_second_after(3.0)
+        records = interval_grid(S, 1, timedelta(seconds=1), workflows, "sparse")
+        await copy_schedules(conn, records)
+        await notify_due(conn, records)
+        await sleep_until(S + timedelta(seconds=kill_offset), cap=kill_offset + 10)
+        owner = await conn.fetchval("SELECT instance_id FROM workflow_executions ORDER BY scheduled_for DESC LIMIT 1")
+        for svc in svcs:
+            if svc.name == owner:
+                svc.kill()
+        end = S + timedelta(seconds=duration)
+        await sleep_until(end + timedelta(seconds=1), cap=duration + 10)
+        stop_all(svcs)
+        rows = await conn.fetch("SELECT scheduled_for, fired_at, status, trigger FROM workflow_executions")
+    finally:
+        stop_all(svcs)
+        if conn is not None:
+            await conn.close()
+        await pg.drop_database(dsn)
+    last = end - timedelta(seconds=2)
+    expected = {S + timedelta(seconds=k) for k in range(duration - 1) if S + timedelta(seconds=k) <= last}
+    window = [r for r in rows if S <= r["scheduled_for"] <= last]
+    return {"kill_offset_s": kill_offset, "expected": len(expected),
+            "missing": len(expected - {r["scheduled_for"] for r in window}),
+            "missed_status": sum(1 for r in window if r["status"] == "missed"),
+            "catchups": sum(1 for r in window if r["trigger"] == "catchup"),
+            "max_lateness_ms": max((ms(r["fired_at"] - r["scheduled_for"]) for r in window), default=math.nan)}
+
+
+async def bench_kill_sparse(pg: PgServer, trials: int) -> dict[str, Any]:
+    """Like replicas, but sparse: the only wake-ups for the schedule are its owner's. Kill offsets are spread
+    over a 5 s reconcile period (the service's RECONCILE_SECONDS default), since the result depends on it."""
+    runs = [await kill_sparse_trial(pg, 8.0 + 5.0 * (i + 0.5) / trials) for i in range(trials)]
+    misses = [r["missing"] + r["missed_status"] for r in runs]
+    return {"trials": trials, "runs": runs, "misses": sum(misses), "trials_with_misses": sum(1 for m in misses if m),
+            "expected": sum(r["expected"] for r in runs), "catchups": sum(r["catchups"] for r in runs),
+            "max_lateness_ms": max(r["max_lateness_ms"] for r in runs)}
 
 
 # -------------------------------------------------------------------------------------------------- apscheduler
@@ -508,6 +569,13 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             ("", "catch-ups (coalesced)", f"{r['catchups']:,} on {r['catchup_schedules']:,} schedules", "-", ""),
             ("", "lateness p50 / p99 / max", lat(r["fired_lateness_ms"], ("p50", "p99", "max")), "-", ""),
         ]
+    if k := results.get("kill_sparse"):
+        rows += [
+            (f"kill_sparse ({k['trials']} x 1 schedule, 3 procs)", "misses / expected fires",
+             f"{k['misses']} / {k['expected']} ({k['trials_with_misses']} of {k['trials']} trials)", "0",
+             verdict(k["misses"] == 0)),
+            ("", "catch-ups / max lateness", f"{k['catchups']} / {k['max_lateness_ms']:.0f} ms", "-", ""),
+        ]
     if a := results.get("apscheduler"):
         rows += [
             (f"APScheduler ref ({a['n']:,} jobs, memory)", "add jobs", f"{a['add_s']:.2f} s", "-", ""),
@@ -526,7 +594,8 @@ def notes(results: dict[str, Any], quick: bool) -> list[str]:
                "claiming and persisting fires, not running workflows.")
     if b := results.get("burst"):
         out.append(f"burst: persisted fires/s = N / (first 25 ms poll seeing all N rows - T); loaded "
-                   f"{b['n']:,} rows via COPY + NOTIFY {b['load_s']:.2f} s before T; statuses {b['statuses']}.")
+                   f"{b['n']:,} rows via COPY + NOTIFY in {b['load_s']:.2f} s, {b['lead_s']:.1f} s before T "
+                   f"(service ready before loading); statuses {b['statuses']}.")
     if s := results.get("steady"):
         out.append(f"steady: window = the {s['duration_s']} s after a {s['warmup_s']} s warm-up; due instants are "
                    f"rounded up to 10 ms wake-ups by the service; {s['late_over_100ms']} fires > 100 ms late; "
@@ -540,11 +609,18 @@ def notes(results: dict[str, Any], quick: bool) -> list[str]:
                    f"[start, end - 2 s]; rows per instance {r['by_instance']}; fires > 1 s late: "
                    f"{r['late_over_1s']}; after the kill p50/p99/max "
                    f"{lat(r['after_kill_lateness_ms'], ('p50', 'p99', 'max'))}.")
+    if k := results.get("kill_sparse"):
+        out.append("kill_sparse: per trial (kill offset s: misses, max lateness ms) " + ", ".join(
+            f"{r['kill_offset_s']:.1f}: {r['missing'] + r['missed_status']}, {r['max_lateness_ms']:.0f}"
+            for r in k["runs"]) + ".")
     if results.get("apscheduler"):
         out.append("APScheduler: AsyncIOScheduler, MemoryJobStore, coroutine job, default misfire_grace_time (1 s).")
     for name, res in results.items():
         if isinstance(res, dict) and res.get("service_errors"):
             out.append(f"{name}: service logged errors, e.g. {res['service_errors'][0][:200]}")
+        if isinstance(res, dict) and res.get("shutdown_errors"):
+            out.append(f"{name}: {res['shutdown_errors']} ERROR line(s) logged during SIGTERM shutdown (not counted "
+                       "above; see bench/results/logs/).")
         if isinstance(res, dict) and res.get("error"):
             out.append(f"{name}: FAILED TO RUN: {res['error']}")
     return out
@@ -568,8 +644,9 @@ async def run(only: list[str], quick: bool) -> dict[str, Any]:
             "replicas": lambda: bench_replicas(pg, 1000 // (2 if quick else 1), 12 if quick else 60,
                                                5 if quick else 20),
             "apscheduler": lambda: bench_apscheduler(10_000 // q),
+            "kill_sparse": lambda: bench_kill_sparse(pg, 2 if quick else 6),
         }
-        for name in SCENARIOS:
+        for name in (*SCENARIOS, *EXTRA):
             if name not in only:
                 continue
             print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
@@ -590,11 +667,12 @@ async def run(only: list[str], quick: bool) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated subset of " + ",".join(SCENARIOS))
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help=f"comma-separated subset of {','.join(SCENARIOS)} (opt-in: {','.join(EXTRA)})")
     parser.add_argument("--quick", action="store_true", help="~10x smaller sizes and durations (smoke run)")
     args = parser.parse_args()
     only = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = sorted(set(only) - set(SCENARIOS))
+    unknown = sorted(set(only) - set(SCENARIOS) - set(EXTRA))
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     started = time.time()

@@ -37,6 +37,10 @@ ORDER BY bucket
 LIMIT $2
 """
 
+# The earliest due instant of any schedule (index-only on workflow_schedules_due_idx).
+_NEXT_DUE_SQL = "SELECT min(next_due_at) FROM workflow_schedules WHERE status = 'active'"
+SWEEP_SECONDS = 0.5
+
 _ABANDON_SQL = """
 UPDATE workflow_executions e SET status = 'abandoned', finished_at = $2,
        error = 'instance ' || e.instance_id || ' stopped before the run finished'
@@ -82,6 +86,8 @@ class SchedulerRuntime:
         self.aps.add_job(self._prune, "interval", minutes=10, id="retention",
                          next_run_time=utcnow() + timedelta(seconds=30))
         self.aps.add_job(self._poll_queue, "interval", seconds=1, id="queue")
+        self.aps.add_job(self._sweep, "interval", seconds=min(SWEEP_SECONDS, self.settings.reconcile_seconds),
+                         id="sweep")
         self._tasks.append(asyncio.create_task(self._listen_forever(), name="scheduler-listen"))
         self.started = True
         log.info("scheduler started", extra={"event_type": "scheduler", "action": "start", "result": "ok",
@@ -90,6 +96,10 @@ class SchedulerRuntime:
     async def stop(self, grace: float) -> None:
         """Stop claiming, let running executions finish up to `grace`, release this instance's lease."""
         self.stopping = True
+        for _ in range(40):  # let an in-flight claim commit instead of cancelling it mid-transaction
+            if not self._claiming:
+                break
+            await asyncio.sleep(0.05)
         if self.started:
             self.aps.shutdown(wait=False)
         for task in self._tasks:
@@ -189,6 +199,18 @@ class SchedulerRuntime:
             await self.refill()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             self._database_down(exc)
+
+    async def _sweep(self) -> None:
+        """Wake-ups are per process: a fire whose only waker died (SIGKILL) would wait for the next reconcile and
+        be coalesced. Waking for the earliest due instant every SWEEP_SECONDS bounds that wait."""
+        try:
+            due = await self.dal.fetchval(_NEXT_DUE_SQL)
+            self._database_up()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            self._database_down(exc)
+            return
+        if due is not None:
+            self.wake_at(due)
 
     async def refill(self) -> None:
         horizon = utcnow() + timedelta(seconds=self.settings.horizon_seconds)
