@@ -28,6 +28,8 @@ from services.schedules import CHANGES_CHANNEL
 
 log = logging.getLogger("chime.scheduler")
 BUCKET = 100  # wake-ups per second at most: due instants are rounded up to 10 ms
+# What a database outage looks like from here: logged once, retried by the next tick, never fatal.
+DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 _HORIZON_SQL = """
 SELECT DISTINCT ceil(extract(epoch FROM next_due_at) * $3) AS bucket
@@ -169,7 +171,7 @@ class SchedulerRuntime:
                 n = await self._claim_batch()
                 if n < self.settings.claim_batch and not self._claim_again.is_set():
                     break
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
         finally:
             self._claiming -= 1
@@ -197,7 +199,7 @@ class SchedulerRuntime:
         try:
             await self.claim_all()
             await self.refill()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
 
     async def _sweep(self) -> None:
@@ -206,7 +208,7 @@ class SchedulerRuntime:
         try:
             due = await self.dal.fetchval(_NEXT_DUE_SQL)
             self._database_up()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
             return
         if due is not None:
@@ -229,7 +231,7 @@ class SchedulerRuntime:
                 await self._register()  # our row was reaped while the database was away
             await self._reap()
             self._database_up()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
 
     async def _reap(self) -> None:
@@ -255,7 +257,7 @@ class SchedulerRuntime:
         try:
             while await self.runner.take_queued() == 50:
                 pass
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
 
     async def _prune(self) -> None:
@@ -270,7 +272,7 @@ class SchedulerRuntime:
                 if int(done.split()[-1]) < 1000:
                     break
                 await asyncio.sleep(0.2)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             self._database_down(exc)
 
     # --- notifications -------------------------------------------------------------------------------------
