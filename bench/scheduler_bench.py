@@ -43,6 +43,8 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -153,43 +155,58 @@ async def wait_for_rows(conn: asyncpg.Connection, expected: int, deadline: datet
     return count, None
 
 
-# -------------------------------------------------------------------------------------------------------- burst
-
-
-async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
-    dsn = await pg.create_database("burst")
-    svc = ServiceProcess(dsn, "burst", LOG_DIR)
+@asynccontextmanager
+async def scenario_db(pg: PgServer, name: str, workflows: int) -> AsyncIterator[tuple[str, asyncpg.Connection, list]]:
+    """A fresh migrated database with `workflows` empty workflows; dropped afterwards."""
+    dsn = await pg.create_database(name)
     conn: asyncpg.Connection | None = None
     try:
         await migrate(dsn)
         conn = await asyncpg.connect(dsn)
-        workflows = await load_workflows(conn, 100)
-        svc.start()
-        ready_s = await svc.wait_ready()
-        T = whole_second_after(6.0)
-        created = utcnow()
-        records = [schedule_record(workflows[i % len(workflows)], kind="one_time", nxt=T, anchor=created,
-                                   scheduled_time=T, name=f"burst-{i}") for i in range(n)]
-        t0 = time.perf_counter()
-        await copy_schedules(conn, records)
-        await notify_due(conn, records)
-        load_s = time.perf_counter() - t0
-        lead_s = (T - utcnow()).total_seconds()
-        if lead_s < 1:
-            raise RuntimeError(f"loading {n} schedules took {load_s:.1f} s, too close to T")
-        await sleep_until(T - timedelta(seconds=0.2), cap=10)
-        count, all_seen = await wait_for_rows(conn, n, T + timedelta(seconds=120))
-        await asyncio.sleep(0.5)  # anything beyond N (there should be nothing) gets a chance to show up
-        rows = await conn.fetch("SELECT schedule_id, scheduled_for, fired_at, started_at, status, trigger"
-                                " FROM workflow_executions")
-        unfired = await conn.fetchval(
-            "SELECT count(*) FROM workflow_schedules s WHERE NOT EXISTS"
-            " (SELECT 1 FROM workflow_executions e WHERE e.schedule_id = s.schedule_id)")
+        yield dsn, conn, await load_workflows(conn, workflows)
     finally:
-        svc.stop()
         if conn is not None:
             await conn.close()
         await pg.drop_database(dsn)
+
+
+@asynccontextmanager
+async def serving(*svcs: ServiceProcess) -> AsyncIterator[float]:
+    """Starts the services and yields the seconds until the slowest was ready; always stops them."""
+    try:
+        for svc in svcs:
+            svc.start()
+        yield max(await asyncio.gather(*(svc.wait_ready() for svc in svcs)))
+    finally:
+        stop_all(svcs)
+
+
+# -------------------------------------------------------------------------------------------------------- burst
+
+
+async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
+    async with scenario_db(pg, "burst", 100) as (dsn, conn, workflows):
+        svc = ServiceProcess(dsn, "burst", LOG_DIR)
+        async with serving(svc) as ready_s:
+            T = whole_second_after(6.0)
+            created = utcnow()
+            records = [schedule_record(workflows[i % len(workflows)], kind="one_time", nxt=T, anchor=created,
+                                       scheduled_time=T, name=f"burst-{i}") for i in range(n)]
+            t0 = time.perf_counter()
+            await copy_schedules(conn, records)
+            await notify_due(conn, records)
+            load_s = time.perf_counter() - t0
+            lead_s = (T - utcnow()).total_seconds()
+            if lead_s < 1:
+                raise RuntimeError(f"loading {n} schedules took {load_s:.1f} s, too close to T")
+            await sleep_until(T - timedelta(seconds=0.2), cap=10)
+            count, all_seen = await wait_for_rows(conn, n, T + timedelta(seconds=120))
+            await asyncio.sleep(0.5)  # anything beyond N (there should be nothing) gets a chance to show up
+            rows = await conn.fetch("SELECT schedule_id, scheduled_for, fired_at, started_at, status, trigger"
+                                    " FROM workflow_executions")
+            unfired = await conn.fetchval(
+                "SELECT count(*) FROM workflow_schedules s WHERE NOT EXISTS"
+                " (SELECT 1 FROM workflow_executions e WHERE e.schedule_id = s.schedule_id)")
     fired = [ms(r["fired_at"] - r["scheduled_for"]) for r in rows]
     started = [ms(r["started_at"] - r["scheduled_for"]) for r in rows if r["started_at"] is not None]
     statuses = Counter(r["status"] for r in rows)
@@ -214,31 +231,20 @@ async def bench_burst(pg: PgServer, n: int) -> dict[str, Any]:
 
 
 async def bench_steady(pg: PgServer, rate: int, duration: int, warmup: int = 2) -> dict[str, Any]:
-    dsn = await pg.create_database("steady")
-    svc = ServiceProcess(dsn, "steady", LOG_DIR)
-    conn: asyncpg.Connection | None = None
-    try:
-        await migrate(dsn)
-        conn = await asyncpg.connect(dsn)
-        workflows = await load_workflows(conn, 100)
-        svc.start()
-        ready_s = await svc.wait_ready()
-        S = whole_second_after(3.0)
-        records = interval_grid(S, rate, timedelta(seconds=1) / rate, workflows, "steady")
-        await copy_schedules(conn, records)
-        await notify_due(conn, records)
-        window_start = S + timedelta(seconds=warmup)
-        window_end = window_start + timedelta(seconds=duration)
-        await sleep_until(window_end + timedelta(seconds=2), cap=duration + warmup + 10)
-        rows = await conn.fetch(
-            "SELECT schedule_id, scheduled_for, fired_at, started_at, status, trigger FROM workflow_executions"
-            " WHERE scheduled_for >= $1 AND scheduled_for < $2", window_start, window_end)
-        rss = svc.rss_bytes()
-    finally:
-        svc.stop()
-        if conn is not None:
-            await conn.close()
-        await pg.drop_database(dsn)
+    async with scenario_db(pg, "steady", 100) as (dsn, conn, workflows):
+        svc = ServiceProcess(dsn, "steady", LOG_DIR)
+        async with serving(svc) as ready_s:
+            S = whole_second_after(3.0)
+            records = interval_grid(S, rate, timedelta(seconds=1) / rate, workflows, "steady")
+            await copy_schedules(conn, records)
+            await notify_due(conn, records)
+            window_start = S + timedelta(seconds=warmup)
+            window_end = window_start + timedelta(seconds=duration)
+            await sleep_until(window_end + timedelta(seconds=2), cap=duration + warmup + 10)
+            rows = await conn.fetch(
+                "SELECT schedule_id, scheduled_for, fired_at, started_at, status, trigger FROM workflow_executions"
+                " WHERE scheduled_for >= $1 AND scheduled_for < $2", window_start, window_end)
+            rss = svc.rss_bytes()
     fired = [ms(r["fired_at"] - r["scheduled_for"]) for r in rows]
     started = [ms(r["started_at"] - r["scheduled_for"]) for r in rows if r["started_at"] is not None]
     statuses = Counter(r["status"] for r in rows)
@@ -315,14 +321,8 @@ def timed_requests(base: str, token: str, count: int, warmup: int) -> dict[str, 
 
 
 async def bench_scale(pg: PgServer, stored: int, near: int, requests: int) -> dict[str, Any]:
-    dsn = await pg.create_database("scale")
-    svc = ServiceProcess(dsn, "scale", LOG_DIR)
-    conn: asyncpg.Connection | None = None
-    try:
-        await migrate(dsn)
-        conn = await asyncpg.connect(dsn)
+    async with scenario_db(pg, "scale", 1000) as (dsn, conn, workflows):
         t0 = time.perf_counter()
-        workflows = await load_workflows(conn, 1000)
         now = utcnow()
         chunk = 100_000
         for start in range(0, stored, chunk):
@@ -339,18 +339,13 @@ async def bench_scale(pg: PgServer, stored: int, near: int, requests: int) -> di
         load_s = time.perf_counter() - t0
         total = await conn.fetchval("SELECT count(*) FROM workflow_schedules")
         table_mb = await conn.fetchval("SELECT pg_total_relation_size('workflow_schedules')") / MB
-        svc.start()
-        ready_s = await svc.wait_ready()
-        rss_ready = svc.rss_bytes()
-        token = mint()
-        http = await asyncio.to_thread(timed_requests, svc.url, token, requests, 20)
-        rss_after = svc.rss_bytes()
-        fired = await conn.fetchval("SELECT count(*) FROM workflow_executions")
-    finally:
-        svc.stop()
-        if conn is not None:
-            await conn.close()
-        await pg.drop_database(dsn)
+        svc = ServiceProcess(dsn, "scale", LOG_DIR)
+        async with serving(svc) as ready_s:
+            rss_ready = svc.rss_bytes()
+            token = mint()
+            http = await asyncio.to_thread(timed_requests, svc.url, token, requests, 20)
+            rss_after = svc.rss_bytes()
+            fired = await conn.fetchval("SELECT count(*) FROM workflow_executions")
     return {"stored": total, "near": near, "load_s": load_s, "table_mb": table_mb, "ready_s": ready_s,
             "rss_mb_ready": rss_ready / MB, "rss_mb_after_requests": rss_after / MB, "requests": requests,
             "fired_during_requests": fired, **http, "service_errors": svc.error_lines()[:5],
@@ -362,36 +357,23 @@ async def bench_scale(pg: PgServer, stored: int, near: int, requests: int) -> di
 
 async def bench_replicas(pg: PgServer, schedules: int, duration: int, kill_at: int,
                          processes: int = 3) -> dict[str, Any]:
-    dsn = await pg.create_database("replicas")
-    env = {"LEASE_SECONDS": "5"}
-    svcs = [ServiceProcess(dsn, f"replica-{i}", LOG_DIR, **env) for i in range(processes)]
-    conn: asyncpg.Connection | None = None
-    victim = svcs[1]
-    try:
-        await migrate(dsn)
-        conn = await asyncpg.connect(dsn)
-        workflows = await load_workflows(conn, 100)
-        for svc in svcs:
-            svc.start()
-        await asyncio.gather(*(svc.wait_ready() for svc in svcs))
-        S = whole_second_after(3.0)
-        spacing = timedelta(seconds=1) / schedules
-        records = interval_grid(S, schedules, spacing, workflows, "replica")
-        await copy_schedules(conn, records)
-        await notify_due(conn, records)
-        await sleep_until(S + timedelta(seconds=kill_at), cap=kill_at + 10)
-        killed_at = utcnow()
-        victim.kill()
-        end = S + timedelta(seconds=duration)
-        await sleep_until(end + timedelta(seconds=1), cap=duration + 10)
-        stop_all(svcs)  # nothing moves while we count
-        rows = await conn.fetch("SELECT schedule_id, scheduled_for, fired_at, status, trigger, instance_id"
-                                " FROM workflow_executions")
-    finally:
-        stop_all(svcs)
-        if conn is not None:
-            await conn.close()
-        await pg.drop_database(dsn)
+    async with scenario_db(pg, "replicas", 100) as (dsn, conn, workflows):
+        svcs = [ServiceProcess(dsn, f"replica-{i}", LOG_DIR, LEASE_SECONDS="5") for i in range(processes)]
+        victim = svcs[1]
+        async with serving(*svcs):
+            S = whole_second_after(3.0)
+            spacing = timedelta(seconds=1) / schedules
+            records = interval_grid(S, schedules, spacing, workflows, "replica")
+            await copy_schedules(conn, records)
+            await notify_due(conn, records)
+            await sleep_until(S + timedelta(seconds=kill_at), cap=kill_at + 10)
+            killed_at = utcnow()
+            victim.kill()
+            end = S + timedelta(seconds=duration)
+            await sleep_until(end + timedelta(seconds=1), cap=duration + 10)
+            stop_all(svcs)  # nothing moves while we count
+            rows = await conn.fetch("SELECT schedule_id, scheduled_for, fired_at, status, trigger, instance_id"
+                                    " FROM workflow_executions")
     # Expected: every anchor + k s in [S, end - 2 s], for every schedule.
     last = end - timedelta(seconds=2)
     anchors = {rec[0]: rec[9] for rec in records}
@@ -428,34 +410,23 @@ async def bench_replicas(pg: PgServer, schedules: int, duration: int, kill_at: i
 async def kill_sparse_trial(pg: PgServer, kill_offset: float, duration: int = 20,
                             processes: int = 3) -> dict[str, Any]:
     """One interval-1s schedule on 3 processes; SIGKILL the process that claimed its latest fire."""
-    dsn = await pg.create_database("sparse")
-    svcs = [ServiceProcess(dsn, f"sparse-{i}", LOG_DIR, LEASE_SECONDS="5") for i in range(processes)]
-    conn: asyncpg.Connection | None = None
-    try:
-        await migrate(dsn)
-        conn = await asyncpg.connect(dsn)
-        workflows = await load_workflows(conn, 1)
-        for svc in svcs:
-            svc.start()
-        await asyncio.gather(*(svc.wait_ready() for svc in svcs))
-        S = whole_second_after(3.0)
-        records = interval_grid(S, 1, timedelta(seconds=1), workflows, "sparse")
-        await copy_schedules(conn, records)
-        await notify_due(conn, records)
-        await sleep_until(S + timedelta(seconds=kill_offset), cap=kill_offset + 10)
-        owner = await conn.fetchval("SELECT instance_id FROM workflow_executions ORDER BY scheduled_for DESC LIMIT 1")
-        for svc in svcs:
-            if svc.name == owner:
-                svc.kill()
-        end = S + timedelta(seconds=duration)
-        await sleep_until(end + timedelta(seconds=1), cap=duration + 10)
-        stop_all(svcs)
-        rows = await conn.fetch("SELECT scheduled_for, fired_at, status, trigger FROM workflow_executions")
-    finally:
-        stop_all(svcs)
-        if conn is not None:
-            await conn.close()
-        await pg.drop_database(dsn)
+    async with scenario_db(pg, "sparse", 1) as (dsn, conn, workflows):
+        svcs = [ServiceProcess(dsn, f"sparse-{i}", LOG_DIR, LEASE_SECONDS="5") for i in range(processes)]
+        async with serving(*svcs):
+            S = whole_second_after(3.0)
+            records = interval_grid(S, 1, timedelta(seconds=1), workflows, "sparse")
+            await copy_schedules(conn, records)
+            await notify_due(conn, records)
+            await sleep_until(S + timedelta(seconds=kill_offset), cap=kill_offset + 10)
+            owner = await conn.fetchval(
+                "SELECT instance_id FROM workflow_executions ORDER BY scheduled_for DESC LIMIT 1")
+            for svc in svcs:
+                if svc.name == owner:
+                    svc.kill()
+            end = S + timedelta(seconds=duration)
+            await sleep_until(end + timedelta(seconds=1), cap=duration + 10)
+            stop_all(svcs)
+            rows = await conn.fetch("SELECT scheduled_for, fired_at, status, trigger FROM workflow_executions")
     last = end - timedelta(seconds=2)
     expected = {S + timedelta(seconds=k) for k in range(duration - 1) if S + timedelta(seconds=k) <= last}
     window = [r for r in rows if S <= r["scheduled_for"] <= last]

@@ -138,3 +138,12 @@ async def workflow(client, auth) -> dict:
 def chime(app):
     """The process's Services (DAL, scheduler, runner) behind the test app."""
     return app.app.extensions["chime"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A real loopback HTTP server that records requests (tests/engine_helpers.py)."""
+    from tests.engine_helpers import LocalServer
+
+    with LocalServer() as local:
+        yield local

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +12,6 @@ from services.engine import RunRequest, sign
 from tests.engine_helpers import HMAC_SECRET, LocalServer, by_id, chain, engine, node
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
 
 
 def req(definition: dict, **kw: Any) -> RunRequest:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,12 +13,6 @@ from services.engine.outbound import SSRFRefused, _GuardedBackend, blocked_reaso
 from tests.engine_helpers import LocalServer, by_id, chain, engine, node
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
 
 
 def hook(url: str, **config: Any) -> dict:
