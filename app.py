@@ -29,7 +29,6 @@ from config import ConfigError, Settings, load_dotenv_file, load_settings
 from controllers import executions, health, schedules, workflows
 from services.auth import verify_token
 from services.container import VERSION, Services
-from services.engine import DefinitionError
 from services.errors import ApiError, Unauthorized
 from services.logs import request_id_var, setup_logging
 
@@ -149,12 +148,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError):
         return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
-
-    @app.errorhandler(DefinitionError)
-    async def _definition_error(exc: DefinitionError):
-        details = [{"field": f"definition.nodes.{exc.node_id}" if exc.node_id else "definition",
-                    "message": exc.message}]
-        return error_body(exc.message, exc.code, details), 400
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):

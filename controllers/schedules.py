@@ -124,7 +124,7 @@ async def next_runs(schedule_id: UUID, query_args: NextRunsQuery):
 async def schedule_executions(schedule_id: UUID, query_args: ExecutionListQuery):
     principal = caller("schedules:read")
     q = query_args
-    await services().executions.schedule_exists(principal, schedule_id)
+    await services().schedules.get_row(principal, schedule_id)
     rows, cursor = await services().executions.list(
         principal, schedule_id=schedule_id, workflow_id=q.workflow_id, status=q.status, trigger=q.trigger,
         since=q.since, until=q.until, limit=q.limit, cursor=q.cursor)

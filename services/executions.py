@@ -99,8 +99,3 @@ class ExecutionService:
                     execution_id)
             await request_cancel(conn, [execution_id])
             return await conn.fetchrow("SELECT * FROM workflow_executions WHERE execution_id = $1", execution_id)
-
-    async def schedule_exists(self, principal: Principal, schedule_id: UUID) -> None:
-        if not await self.dal.fetchval("SELECT 1 FROM workflow_schedules WHERE schedule_id = $1 AND community_id = $2",
-                                       schedule_id, principal.community_id):
-            raise NotFound(f"schedule {schedule_id} not found", code="schedule_not_found")

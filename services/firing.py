@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.cadence import due_at, spec_from_row
+from services.errors import Conflict
 from services.timing import next_fire_time
 
 log = logging.getLogger("chime.firing")
@@ -251,10 +252,6 @@ async def request_cancel(conn: asyncpg.Connection, execution_ids: list[UUID]) ->
         await conn.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, str(eid))
 
 
-def lateness_ms(fired_at: datetime, scheduled_for: datetime) -> float:
-    return (fired_at - scheduled_for) / timedelta(milliseconds=1)
-
-
 async def manual_fire(conn: asyncpg.Connection, schedule_id: UUID, community_id: int, *, now: datetime,
                       instance_id: str, force: bool) -> tuple[UUID, str, Dispatch | None, list[UUID]] | None:
     """Run-now: one extra fire (trigger manual) that leaves the cadence alone; call inside a transaction.
@@ -267,6 +264,8 @@ async def manual_fire(conn: asyncpg.Connection, schedule_id: UUID, community_id:
         " WHERE s.schedule_id = $1 AND s.community_id = $2 FOR UPDATE OF s", schedule_id, community_id)
     if row is None:
         return None
+    if row["status"] == "cancelled":
+        raise Conflict("cannot run a cancelled schedule", code="invalid_state")
     info = None if force else (await live_runs(conn, [schedule_id])).get(schedule_id)
     action, error = overlap_action(row["overlap_policy"], info)
     cancel: list[UUID] = []

@@ -13,7 +13,7 @@ from services.dal import AsyncDAL
 from services.engine import RunRequest, RunResult, StepRecord, WorkflowEngine
 from services.engine.runner import clip_for_record
 from services.exec_writer import ExecutionWriter
-from services.firing import QUEUE_CHANNEL, Dispatch, is_empty
+from services.firing import QUEUE_CHANNEL, Dispatch, is_empty, schedule_vars
 from services.retries import schedule_retry
 
 log = logging.getLogger("chime.runner")
@@ -60,13 +60,11 @@ def utcnow() -> datetime:
 
 
 def dispatch_from_row(row: Any) -> Dispatch:
-    sched = {"schedule_id": row["schedule_id"], "name": row["name"], "schedule_type": row["schedule_type"],
-             "timezone": row["timezone"], "workflow_id": row["workflow_id"], "community_id": row["community_id"]}
     return Dispatch(
         execution_id=row["execution_id"], schedule_id=row["schedule_id"], workflow_id=row["workflow_id"],
         community_id=row["community_id"], scheduled_for=row["scheduled_for"], fired_at=row["fired_at"] or utcnow(),
         trigger=row["trigger"], definition=row["definition"], context=row["context_data"] or {},
-        attempt=row["attempt"], schedule=sched if row["schedule_id"] else {},
+        attempt=row["attempt"], schedule=schedule_vars(row) if row["schedule_id"] else {},
         retry_config=row["retry_config"], hmac_secret=row["hmac_secret"], dry_run=row["dry_run"],
     )
 

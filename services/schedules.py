@@ -263,8 +263,7 @@ class ScheduleService:
         spec = spec_from_row(row)
         # resume: next fire from now, no burst of catch-ups; snooze: first fire at or after `until`.
         after = now if action == "resume" else max(args[0], now) - timedelta(microseconds=1)
-        nxt = next_fire_time(spec, after) if spec.schedule_type != "one_time" or action == "snooze" else (
-            spec.scheduled_time if spec.scheduled_time > now else None)
+        nxt = next_fire_time(spec, after)
         base = (nxt, due_at(row["schedule_id"], nxt, row["jitter_seconds"]), "active" if nxt else "completed")
         return base if action == "resume" else (*base, args[0])
 
@@ -299,10 +298,7 @@ class ScheduleService:
                                       instance_id=self.runner.instance_id, force=force)
             if fired is None:
                 raise NotFound(f"schedule {schedule_id} not found", code="schedule_not_found")
-            status = await conn.fetchval("SELECT status FROM workflow_schedules WHERE schedule_id = $1", schedule_id)
-            if status == "cancelled":
-                raise Conflict("cannot run a cancelled schedule", code="invalid_state")
-            if fired[3] or fired[1] == "pending" and fired[2] is None:
+            if fired[1] == "pending" and fired[2] is None:  # buffered: whoever sees the running one end starts it
                 await conn.execute("SELECT pg_notify($1, '')", QUEUE_CHANNEL)
         execution_id, state, dispatch, cancel = fired
         for eid in cancel:

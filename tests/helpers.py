@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -50,4 +51,4 @@ async def make_schedule(client, headers, workflow_id: str, config: dict, **extra
 
 async def executions(dal, schedule_id: str) -> list:
     return await dal.fetch("SELECT * FROM workflow_executions WHERE schedule_id = $1 ORDER BY scheduled_for",
-                           __import__("uuid").UUID(schedule_id))
+                           uuid.UUID(schedule_id))

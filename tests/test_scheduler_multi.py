@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +53,7 @@ async def test_two_instances_never_duplicate_and_share_work(database_url, header
     expected = [start + timedelta(seconds=k) for k in range(int((end - start).total_seconds()) + 1)]
     assert len(expected) >= 5
     for s in scheds:
-        got = sorted(fires.get(__import__("uuid").UUID(s["schedule_id"]), []))
+        got = sorted(fires.get(uuid.UUID(s["schedule_id"]), []))
         assert len(got) == len(set(got)), "duplicate fire"
         assert got[:len(expected)] == expected, f"missed or extra fires for {s['schedule_id']}"
     assert {r["status"] for r in rows} == {"completed"}
@@ -102,6 +103,9 @@ async def test_lifecycle_across_instances(database_url, headers) -> None:
         assert len(await executions(chime_a.dal, sid)) == count
         again = await b.post(f"/api/v1/schedules/{sid}/resume", headers=headers)
         assert again.status_code == 409 and (await again.get_json())["code"] == "invalid_state"
+        run = await a.post(f"/api/v1/schedules/{sid}/run-now", headers=headers)
+        assert run.status_code == 409 and (await run.get_json())["code"] == "invalid_state"
+        assert len(await executions(chime_a.dal, sid)) == count  # nothing written
 
 
 async def test_run_now_and_overlap(database_url, headers) -> None:
@@ -135,5 +139,5 @@ async def test_run_now_and_overlap(database_url, headers) -> None:
 
 async def _status_is(chime, execution_id: str, status: str) -> bool:
     row = await chime.dal.fetchrow("SELECT status FROM workflow_executions WHERE execution_id = $1",
-                                   __import__("uuid").UUID(execution_id))
+                                   uuid.UUID(execution_id))
     return row["status"] == status
