@@ -34,6 +34,7 @@ class Settings:
     instance_id: str | None = None
     horizon_seconds: float = 30.0
     lease_seconds: float = 15.0
+    heartbeat_seconds: float = 3.0
     reconcile_seconds: float = 5.0
     claim_batch: int = 500
     catchup_after_seconds: float = 5.0
@@ -136,6 +137,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if pool_max < pool_min:
         raise ConfigError(f"DB_POOL_MAX={pool_max} must be >= DB_POOL_MIN={pool_min}")
     horizon = _float(env, "SCHEDULER_HORIZON_SECONDS", 30.0, 1.0)
+    lease = _float(env, "LEASE_SECONDS", 15.0, 5.0)
+    # Five heartbeats per lease: one lost heartbeat never fences (the fence falls at half the lease).
+    heartbeat = _float(env, "HEARTBEAT_SECONDS", lease / 5, 0.1)
+    if lease < 3 * heartbeat:
+        raise ConfigError(f"LEASE_SECONDS={lease:g} must be at least 3 heartbeats (HEARTBEAT_SECONDS={heartbeat:g})")
     allowed = frozenset(h.strip().lower() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
     return Settings(
         port=_int(env, "PORT", 8070, 1, 65535),
@@ -153,7 +159,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwt_audience=_opt(env, "JWT_AUDIENCE"),
         instance_id=_opt(env, "INSTANCE_ID"),
         horizon_seconds=horizon,
-        lease_seconds=_float(env, "LEASE_SECONDS", 15.0, 1.0),
+        lease_seconds=lease,
+        heartbeat_seconds=heartbeat,
         reconcile_seconds=_float(env, "RECONCILE_SECONDS", 5.0, 0.1),
         claim_batch=_int(env, "CLAIM_BATCH", 500, 1, 10_000),
         catchup_after_seconds=_float(env, "CATCHUP_AFTER_SECONDS", 5.0, 0.0),

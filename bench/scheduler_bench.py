@@ -67,7 +67,7 @@ from bench._common import (  # noqa: E402
     stop_all,
     with_database,
 )
-from services.schedules import CHANGES_CHANNEL  # noqa: E402 -- payload "<schedule_id> <due epoch>"
+from services.notify import CHANGES as CHANGES_CHANNEL  # noqa: E402 -- payload "<schedule_id> <due epoch>"
 
 SCENARIOS = ("burst", "steady", "scale", "replicas", "kill_sparse", "apscheduler")
 EXTRA: tuple[str, ...] = ()  # opt-in scenarios, run only when named in --only

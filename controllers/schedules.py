@@ -104,7 +104,7 @@ async def patch_schedule(schedule_id: UUID, data: SchedulePatch):
 @tag(["schedules"])
 @validate_response(Removed)
 async def delete_schedule(schedule_id: UUID):
-    await services().schedules.delete(caller("schedules:write"), schedule_id)
+    await services().schedules.delete(caller("schedules:write"), schedule_id, if_match())
     return {"status": "removed", "schedule_id": schedule_id}
 
 
@@ -136,7 +136,7 @@ async def schedule_executions(schedule_id: UUID, query_args: ExecutionListQuery)
 @optional_body(PauseIn)
 @validate_response(ScheduleOut)
 async def pause_schedule(schedule_id: UUID, data: PauseIn):
-    row = await services().schedules.pause(caller("schedules:write"), schedule_id, data.note)
+    row = await services().schedules.pause(caller("schedules:write"), schedule_id, data.note, if_match())
     return with_etag(schedule_out(row), row["version"])
 
 
@@ -144,7 +144,7 @@ async def pause_schedule(schedule_id: UUID, data: PauseIn):
 @tag(["schedules", "lifecycle"])
 @validate_response(ScheduleOut)
 async def resume_schedule(schedule_id: UUID):
-    row = await services().schedules.resume(caller("schedules:write"), schedule_id)
+    row = await services().schedules.resume(caller("schedules:write"), schedule_id, if_match())
     return with_etag(schedule_out(row), row["version"])
 
 
@@ -156,7 +156,7 @@ async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
     if (data.until is None) == (data.seconds is None):
         raise ValidationFailed("until", "give exactly one of 'until' or 'seconds'", code="invalid_snooze")
     until = data.until or utcnow() + timedelta(seconds=data.seconds or 0)
-    row = await services().schedules.snooze(caller("schedules:write"), schedule_id, until)
+    row = await services().schedules.snooze(caller("schedules:write"), schedule_id, until, if_match())
     return with_etag(schedule_out(row), row["version"])
 
 
@@ -165,7 +165,8 @@ async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
 @optional_body(RunNowIn)
 @validate_response(RunNowOut, 202)
 async def run_schedule_now(schedule_id: UUID, data: RunNowIn):
-    execution_id, status = await services().schedules.run_now(caller("schedules:write"), schedule_id, data.force)
+    execution_id, status = await services().schedules.run_now(caller("schedules:write"), schedule_id, data.force,
+                                                                    if_match())
     return {"execution_id": execution_id, "status": status, "schedule_id": schedule_id}, 202
 
 
@@ -173,5 +174,5 @@ async def run_schedule_now(schedule_id: UUID, data: RunNowIn):
 @tag(["schedules", "lifecycle"])
 @validate_response(ScheduleOut)
 async def cancel_schedule(schedule_id: UUID):
-    row = await services().schedules.cancel(caller("schedules:write"), schedule_id)
+    row = await services().schedules.cancel(caller("schedules:write"), schedule_id, if_match())
     return with_etag(schedule_out(row), row["version"])

@@ -63,7 +63,7 @@ async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
 @bp.delete("/<uuid:workflow_id>")
 @tag(["workflows"])
 async def delete_workflow(workflow_id: UUID):
-    await services().workflows.delete(caller("schedules:write"), workflow_id)
+    await services().workflows.delete(caller("schedules:write"), workflow_id, if_match())
     return {"status": "removed", "workflow_id": str(workflow_id)}
 
 

@@ -13,8 +13,13 @@ from config import Settings
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
+from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.migrations import apply_migrations, pending_migrations
+from services.runner import ExecutionRunner
+from services.scheduler.duty import DatabaseHealth
+from services.scheduler.lease import Lease
+from services.scheduler.runtime import SchedulerRuntime
 from services.schedules import ScheduleService
 from services.workflows import WorkflowService
 
@@ -43,10 +48,11 @@ class Services:
             dsn, self._embedded = start_embedded(settings.embedded_pg_dir)
         self.dal = AsyncDAL(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         self.workflows = WorkflowService(self.dal)
-        self.schedules = ScheduleService(self.dal)
+        self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
+        self.runtime: SchedulerRuntime | None = None
         self._boot: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -74,23 +80,35 @@ class Services:
             await self.dal.connect(timeout=5)
         await apply_migrations(self.dal)
         self.migrations_ok = True
-        self.engine = WorkflowEngine(engine_limits(self.settings), on_step=self._on_step)
-        self.executions.runner = await self.schedules.start_scheduler(self.settings, self.instance_id, self.engine)
+        self.runtime = self._build_runtime()
+        await self.runtime.start()
+        self.schedules.scheduler = self.executions.scheduler = self.runtime
         log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
                                            "instance_id": self.instance_id})
 
-    async def _on_step(self, execution_id: str, step: Any) -> None:
-        if self.schedules.runner is not None:
-            await self.schedules.runner.on_step(execution_id, step)
+    def _build_runtime(self) -> SchedulerRuntime:
+        """The wiring: lease, writer, runner and engine, handed to the runtime that starts and stops them."""
+        s = self.settings
+        health = DatabaseHealth()
+        lease = Lease(self.dal, self.instance_id, s.lease_seconds, s.heartbeat_seconds, health)
+        writer = ExecutionWriter(self.dal, self.instance_id)
+        # Steps are recorded by the runner that runs them (bound late: the runner needs the engine too).
+        self.engine = WorkflowEngine(engine_limits(s), on_step=lambda eid, step: runner.on_step(eid, step))
+        runner = ExecutionRunner(self.dal, writer, self.engine, self.instance_id, s.max_concurrent_workflows,
+                                 may_start=lambda: lease.valid)
+        return SchedulerRuntime(self.dal, s, self.instance_id, runner, writer, lease, health)
 
     async def stop(self) -> None:
         if self._boot is not None:
             self._boot.cancel()
             await asyncio.gather(self._boot, return_exceptions=True)
-        await self.schedules.stop_scheduler(self.settings.shutdown_grace_seconds)
-        if self.engine is not None:
-            await self.engine.aclose()
-        await self.dal.close()
+        try:
+            if self.runtime is not None:
+                await self.runtime.stop(self.settings.shutdown_grace_seconds)
+            if self.engine is not None:
+                await self.engine.aclose()
+        finally:
+            await self.dal.close()
         if self._embedded is not None:
             stop_embedded(self._embedded)
         log.info("service stopped", extra={"event_type": "lifecycle", "action": "stop", "result": "ok",

@@ -1,76 +1,67 @@
-"""Batched execution status writes: at thousands of fires a second, one UPDATE per change would be the bottleneck."""
+"""Batched, fenced execution result writes: at thousands of runs a second one statement per change would be
+the bottleneck. What is durable when: a run's `running` and terminal states reach the database within
+`interval` (20 ms) of happening, in one statement per batch; until then a crash loses them and the reaper
+ends the run `abandoned` once the lease expires."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 from uuid import UUID
 
 from services.dal import AsyncDAL
+from services.execution_state import Result, write_results
+from services.firing import Owner
 
 log = logging.getLogger("chime.executions")
 ERROR_MAX = 4000
 
-_FLUSH_SQL = """
-UPDATE workflow_executions e SET
-    status = v.status,
-    started_at = COALESCE(e.started_at, v.started_at),
-    finished_at = COALESCE(v.finished_at, e.finished_at),
-    duration_ms = COALESCE(v.duration_ms, e.duration_ms),
-    output = COALESCE(v.output, e.output),
-    error = COALESCE(v.error, e.error),
-    error_code = COALESCE(v.error_code, e.error_code),
-    error_node_id = COALESCE(v.error_node_id, e.error_node_id)
-FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::jsonb[], $7::text[],
-            $8::text[], $9::text[])
-     AS v(execution_id, status, started_at, finished_at, duration_ms, output, error, error_code, error_node_id)
-WHERE e.execution_id = v.execution_id AND e.status IN ('pending', 'running')
-RETURNING e.execution_id, e.schedule_id, e.status
-"""
 
-_LAST_STATUS_SQL = """
-UPDATE workflow_schedules s SET last_status = v.status
-FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(schedule_id, execution_id, status)
-WHERE s.schedule_id = v.schedule_id AND s.last_execution_id = v.execution_id
-"""
+def _merge(old: Result | None, new: Result) -> Result:
+    """Newer values win; fields the newer one leaves empty keep the older ones (e.g. started_at)."""
+    if old is None:
+        return new
+    for name, value in vars(new).items():
+        if value is not None:
+            setattr(old, name, value)
+    return old
 
 
 class ExecutionWriter:
-    def __init__(self, dal: AsyncDAL, interval: float = 0.02, max_batch: int = 1000) -> None:
+    def __init__(self, dal: AsyncDAL, instance_id: str, interval: float = 0.02, max_batch: int = 1000) -> None:
         self.dal = dal
+        self.instance_id = instance_id
         self.interval = interval
         self.max_batch = max_batch
-        self._pending: dict[UUID, dict[str, Any]] = {}
+        self._pending: dict[UUID, tuple[int, Result]] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task | None = None
-        self.on_finished: list[Any] = []  # callbacks(schedule_ids) after terminal states are stored
+        self.refused = 0  # results the fence turned away (the reaper decided those runs)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="execution-writer")
 
-    async def stop(self) -> None:
-        await self.flush()
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Flushes what it can within `timeout`; a database that is down does not block shutdown."""
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        try:
+            await asyncio.wait_for(self.flush(), timeout)
+        except Exception as exc:
+            log.warning("execution results not written at shutdown; the reaper will end those runs", extra={
+                "event_type": "execution", "action": "flush", "result": "dropped", "count": len(self._pending),
+                "data": {"error": str(exc)[:200]}})
 
-    def started(self, execution_id: UUID, at: datetime) -> None:
-        self._put(execution_id, status="running", started_at=at)
-
-    def finished(self, execution_id: UUID, status: str, at: datetime, *, started_at: datetime | None = None,
-                 duration_ms: int | None = None, output: Any = None, error: str | None = None,
-                 error_code: str | None = None, error_node_id: str | None = None) -> None:
-        self._put(execution_id, status=status, finished_at=at, started_at=started_at, duration_ms=duration_ms,
-                  output=output, error=error[:ERROR_MAX] if error else None, error_code=error_code,
-                  error_node_id=error_node_id)
-
-    def _put(self, execution_id: UUID, **fields: Any) -> None:
-        entry = self._pending.setdefault(execution_id, {})
-        entry.update({k: v for k, v in fields.items() if v is not None or k not in entry})
+    def put(self, result: Result, epoch: int) -> None:
+        if result.error:
+            result.error = result.error[:ERROR_MAX]
+        _, old = self._pending.get(result.execution_id, (epoch, None))
+        self._pending[result.execution_id] = (epoch, _merge(old, result))
         self._idle.clear()
         if len(self._pending) >= self.max_batch:
             self._wake.set()
@@ -95,23 +86,27 @@ class ExecutionWriter:
             self._idle.set()
             return
         batch, self._pending = self._pending, {}
-        ids = list(batch)
-        cols = ("status", "started_at", "finished_at", "duration_ms", "output", "error", "error_code", "error_node_id")
+        by_epoch: dict[int, list[Result]] = {}
+        for epoch, result in batch.values():
+            by_epoch.setdefault(epoch, []).append(result)
         try:
-            rows = await self.dal.fetch(_FLUSH_SQL, ids, *([batch[i].get(c) for i in ids] for c in cols))
-        except Exception:
+            async with self.dal.transaction() as conn:
+                refused: list[UUID] = []
+                for epoch, results in by_epoch.items():
+                    _, lost = await write_results(conn, results, Owner(self.instance_id, epoch), datetime.now(UTC))
+                    refused += lost
+        except BaseException:
             for key, value in batch.items():  # put back, newer changes win
-                self._pending[key] = {**value, **self._pending.get(key, {})}
+                if key in self._pending:
+                    self._pending[key] = (value[0], _merge(value[1], self._pending[key][1]))
+                else:
+                    self._pending[key] = value
             raise
-        done = [r for r in rows if r["status"] not in ("pending", "running")]
-        if done:
-            with_schedule = [r for r in done if r["schedule_id"] is not None]
-            if with_schedule:
-                await self.dal.execute(_LAST_STATUS_SQL, [r["schedule_id"] for r in with_schedule],
-                                       [r["execution_id"] for r in with_schedule],
-                                       [r["status"] for r in with_schedule])
-            for callback in self.on_finished:
-                callback(done)
+        if refused:
+            self.refused += len(refused)
+            log.warning("run results refused: the lease they ran under expired (the reaper ends those runs)",
+                        extra={"event_type": "execution", "action": "write", "result": "fenced",
+                               "count": len(refused)})
         if not self._pending:
             self._idle.set()
 

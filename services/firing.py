@@ -1,73 +1,40 @@
-"""The claim: turn due schedules into execution rows, exactly once, inside one transaction.
+"""The fire module: the one place that creates execution rows, and the one overlap policy that shapes them.
 
-Exactly-once comes from PostgreSQL, not from any process: due rows are locked with FOR UPDATE SKIP LOCKED
-(so live processes share the work instead of racing for it), advanced to their next fire in the same
-transaction, and each fire's row is keyed by UNIQUE (schedule_id, scheduled_for).
+Every kind of row starts here: scheduled fires (trigger `schedule`/`catchup`, or recorded `missed`/`skipped`),
+manual runs of a schedule or a workflow, buffered fires and retries. Callers plan rows with the functions
+below and write them with `insert`, one statement per batch; nothing else INSERTs into workflow_executions.
+Status changes after creation belong to services.execution_state; the schedule's own columns to
+services.schedule_state.
 """
 
 from __future__ import annotations
 
-import logging
+import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.cadence import due_at, spec_from_row
-from services.errors import Conflict
 from services.timing import next_fire_time
 
-log = logging.getLogger("chime.firing")
-CANCEL_CHANNEL = "chime_cancel"
-QUEUE_CHANNEL = "chime_queue"
 # After downtime, walk at most this many missed fires to find the latest one; past that, jump to the future.
 MAX_CATCHUP_WALK = 10_000
+# Statuses a retry may follow.
+RETRYABLE = ("failed", "timeout", "abandoned")
+# Statuses of rows that never ran and never will: they do not count toward max_executions.
+NOT_RUN = ("skipped", "missed")
 
-_CLAIM_SQL = """
-SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret
-FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id
-WHERE s.status = 'active' AND s.next_due_at <= $1
-ORDER BY s.next_due_at
-LIMIT $2
-FOR UPDATE OF s SKIP LOCKED
-"""
 
-_LIVE_SQL = """
-SELECT schedule_id,
-       count(*) FILTER (WHERE status = 'pending' AND instance_id IS NULL) AS buffered,
-       array_agg(execution_id) FILTER (WHERE NOT (status = 'pending' AND instance_id IS NULL)) AS owned,
-       array_agg(execution_id) FILTER (WHERE status = 'pending' AND instance_id IS NULL) AS unowned
-FROM workflow_executions
-WHERE schedule_id = ANY($1::uuid[]) AND status IN ('pending', 'running')
-GROUP BY schedule_id
-"""
+@dataclass(frozen=True)
+class Owner:
+    """Who runs what it fires: an instance under a lease epoch. None as an owner means "queued for anyone"."""
 
-_INSERT_SQL = """
-INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for, fired_at,
-    started_at, finished_at, duration_ms, status, trigger, instance_id, context_data, error, run_after)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
-    $7::timestamptz[], $8::timestamptz[], $9::int[], $10::text[], $11::text[], $12::text[], $13::jsonb[],
-    $14::text[], $15::timestamptz[])
-ON CONFLICT (schedule_id, scheduled_for) DO NOTHING
-RETURNING execution_id
-"""
-
-_ADVANCE_SQL = """
-UPDATE workflow_schedules s SET
-    next_execution_at = v.next_at, next_due_at = v.next_due, status = v.status,
-    is_active = (v.status = 'active'), paused_note = COALESCE(v.note, s.paused_note),
-    execution_count = s.execution_count + v.inc,
-    last_execution_at = COALESCE(v.fired_at, s.last_execution_at),
-    last_execution_id = COALESCE(v.execution_id, s.last_execution_id),
-    last_status = COALESCE(v.last_status, s.last_status)
-FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[],
-            $7::uuid[], $8::text[], $9::text[])
-     AS v(schedule_id, next_at, next_due, status, inc, fired_at, execution_id, last_status, note)
-WHERE s.schedule_id = v.schedule_id
-"""
+    instance_id: str
+    epoch: int
 
 
 @dataclass
@@ -78,7 +45,7 @@ class Dispatch:
     schedule_id: UUID | None
     workflow_id: UUID
     community_id: int
-    scheduled_for: datetime | None
+    scheduled_for: datetime
     fired_at: datetime
     trigger: str
     definition: dict[str, Any]
@@ -88,15 +55,129 @@ class Dispatch:
     retry_config: dict[str, Any] | None = None
     hmac_secret: str | None = None
     dry_run: bool = False
+    epoch: int = 0  # the lease epoch the row was given to; results are written under it
 
 
 @dataclass
-class ClaimResult:
-    claimed: int = 0
-    dispatch: list[Dispatch] = field(default_factory=list)
-    cancel: list[UUID] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    next_due: list[datetime] = field(default_factory=list)  # where the claimed schedules fire next
+class NewExecution:
+    """One row to insert."""
+
+    schedule_id: UUID | None
+    workflow_id: UUID
+    community_id: int
+    scheduled_for: datetime
+    fired_at: datetime
+    status: str
+    trigger: str
+    owner: Owner | None
+    context: dict[str, Any] | None
+    error: str | None = None
+    run_after: datetime | None = None
+    attempt: int = 1
+    parent_execution_id: UUID | None = None
+    dry_run: bool = False
+    execution_id: UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def counts(self) -> bool:
+        """Whether this row counts toward its schedule's max_executions (a retry repeats a fire, not adds one)."""
+        return self.schedule_id is not None and self.trigger != "retry" and self.status not in NOT_RUN
+
+    @property
+    def done(self) -> bool:
+        return self.status not in ("pending", "running")
+
+
+@dataclass
+class Live:
+    """A schedule's unfinished executions as the overlap policy sees them.
+
+    `running` are live runs: owned by a process (dispatched or running). `buffered` wait for the live run to
+    end. `queued_retries` wait for their backoff and are NOT live: they neither block nor count as overlap.
+    """
+
+    running: list[UUID] = field(default_factory=list)
+    buffered: list[UUID] = field(default_factory=list)
+    queued_retries: list[UUID] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """What one fire becomes: the row, what to run here, what to cancel."""
+
+    execution: NewExecution
+    dispatch: Dispatch | None = None
+    cancel_running: list[UUID] = field(default_factory=list)
+    cancel_queued: list[UUID] = field(default_factory=list)
+
+
+_LIVE_SQL = """
+SELECT schedule_id, execution_id, trigger, instance_id IS NOT NULL AS owned
+FROM workflow_executions
+WHERE schedule_id = ANY($1::uuid[]) AND status IN ('pending', 'running')
+"""
+
+_INSERT_SQL = """
+INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for, fired_at,
+    started_at, finished_at, duration_ms, status, trigger, instance_id, lease_epoch, context_data, error, run_after,
+    attempt, parent_execution_id, dry_run)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
+    $7::timestamptz[], $8::timestamptz[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[],
+    $14::jsonb[], $15::text[], $16::timestamptz[], $17::int[], $18::uuid[], $19::bool[])
+ON CONFLICT DO NOTHING
+RETURNING execution_id
+"""
+
+
+async def insert(conn: asyncpg.Connection, rows: list[NewExecution]) -> set[UUID]:
+    """Writes the rows in one statement; returns the ids actually inserted.
+
+    A row whose fire key `(schedule_id, scheduled_for)` or retry key `(parent_execution_id, attempt)` exists is
+    left out, so callers count what RETURNING gives, never what they asked for.
+    """
+    if not rows:
+        return set()
+    cols: list[list[Any]] = [[] for _ in range(19)]
+    for r in rows:
+        done_at = r.fired_at if r.done else None
+        empty_run = r.status == "completed"
+        values = (r.execution_id, r.schedule_id, r.workflow_id, r.community_id, r.scheduled_for, r.fired_at,
+                  r.fired_at if empty_run else None, done_at, 0 if empty_run else None, r.status, r.trigger,
+                  r.owner.instance_id if r.owner else None, r.owner.epoch if r.owner else None, r.context or {},
+                  r.error, r.run_after, r.attempt, r.parent_execution_id, r.dry_run)
+        for col, value in zip(cols, values, strict=True):
+            col.append(value)
+    return {rec["execution_id"] for rec in await conn.fetch(_INSERT_SQL, *cols)}
+
+
+async def live_runs(conn: asyncpg.Connection, schedule_ids: list[UUID]) -> dict[UUID, Live]:
+    out: dict[UUID, Live] = {}
+    if not schedule_ids:
+        return out
+    for r in await conn.fetch(_LIVE_SQL, schedule_ids):
+        live = out.setdefault(r["schedule_id"], Live())
+        if r["owned"]:
+            live.running.append(r["execution_id"])
+        elif r["trigger"] == "retry":
+            live.queued_retries.append(r["execution_id"])
+        else:
+            live.buffered.append(r["execution_id"])
+    return out
+
+
+def overlap(policy: str, live: Live | None) -> tuple[str, str | None]:
+    """run | skip | buffer | cancel_other (then run), with the reason for a skip."""
+    if live is None or policy == "allow" or not (live.running or live.buffered):
+        return "run", None
+    if policy == "skip":
+        if live.running:
+            return "skip", "previous run still running (overlap_policy skip)"
+        return "run", None
+    if policy == "buffer_one":
+        if live.buffered:
+            return "skip", "a run is already buffered (overlap_policy buffer_one)"
+        return "buffer", None
+    return "cancel_other", None
 
 
 def is_empty(definition: dict[str, Any] | None) -> bool:
@@ -108,200 +189,139 @@ def schedule_vars(row: Any) -> dict[str, Any]:
     return {k: row[k] for k in ("schedule_id", "name", "schedule_type", "timezone", "workflow_id", "community_id")}
 
 
-def overlap_action(policy: str, live: Any) -> tuple[str, str | None]:
-    """What a new fire does given the schedule's live runs: run, skip, buffer or cancel_other (then run)."""
-    if live is None or policy == "allow":
-        return "run", None
-    if policy == "skip":
-        return "skip", "previous run still running (overlap_policy skip)"
-    if policy == "buffer_one":
-        if live["buffered"]:
-            return "skip", "a run is already buffered (overlap_policy buffer_one)"
-        return "buffer", None
-    return "cancel_other", None
+def dispatch_for(ex: NewExecution, row: Any) -> Dispatch:
+    """`row` carries the workflow's definition, retry_config and hmac_secret (and the schedule's columns)."""
+    return Dispatch(
+        execution_id=ex.execution_id, schedule_id=ex.schedule_id, workflow_id=ex.workflow_id,
+        community_id=ex.community_id, scheduled_for=ex.scheduled_for, fired_at=ex.fired_at, trigger=ex.trigger,
+        definition=row["definition"], context=ex.context or {}, attempt=ex.attempt,
+        schedule=schedule_vars(row) if ex.schedule_id else {}, retry_config=row["retry_config"],
+        hmac_secret=row["hmac_secret"], dry_run=ex.dry_run, epoch=ex.owner.epoch if ex.owner else 0,
+    )
 
 
-async def live_runs(conn: asyncpg.Connection, schedule_ids: list[UUID]) -> dict[UUID, Any]:
-    return {r["schedule_id"]: r for r in await conn.fetch(_LIVE_SQL, schedule_ids)} if schedule_ids else {}
+def dispatch_from_row(row: Any) -> Dispatch:
+    """A stored execution joined with its workflow (and schedule), ready to run."""
+    return Dispatch(
+        execution_id=row["execution_id"], schedule_id=row["schedule_id"], workflow_id=row["workflow_id"],
+        community_id=row["community_id"], scheduled_for=row["scheduled_for"], fired_at=row["fired_at"],
+        trigger=row["trigger"], definition=row["definition"], context=row["context_data"] or {},
+        attempt=row["attempt"], schedule=schedule_vars(row) if row["schedule_id"] else {},
+        retry_config=row["retry_config"], hmac_secret=row["hmac_secret"], dry_run=row["dry_run"],
+        epoch=row["lease_epoch"] or 0,
+    )
 
 
-def latest_due(spec: Any, nominal: datetime, now: datetime) -> tuple[datetime, datetime | None, bool]:
-    """(fire to run, the fire after it, whether earlier missed fires were coalesced into it)."""
+def _run_or_queue(ex: NewExecution, row: Any, action: str, live: Live | None, owner: Owner | None,
+                  now: datetime) -> Plan:
+    """Applies an overlap action to a planned row (status pending) and says what to run and cancel."""
+    plan = Plan(ex)
+    if action == "buffer":
+        ex.owner, ex.run_after = None, now  # started by whichever process sees the live run end
+        return plan
+    if action == "cancel_other" and live is not None:
+        plan.cancel_running = list(live.running)
+        plan.cancel_queued = live.buffered + live.queued_retries
+    if is_empty(row["definition"]):
+        ex.status = "completed"
+    elif owner is None:
+        ex.run_after = now  # no runner here (an API-only process): any worker takes it from the queue
+    else:
+        plan.dispatch = dispatch_for(ex, row)
+    return plan
+
+
+def latest_due(row: Any, now: datetime) -> tuple[datetime, datetime | None, bool]:
+    """(fire to run, the nominal fire after it, whether earlier due fires were coalesced into it).
+
+    A fire is due once its jittered instant has passed; raises TimingError when the timing cannot be evaluated.
+    """
+    spec = spec_from_row(row)
+    sid, jitter = row["schedule_id"], row["jitter_seconds"]
+    nominal = row["next_execution_at"]
     after = next_fire_time(spec, nominal)
-    if after is None or after > now:
-        return nominal, after, False
-    latest = nominal
+    latest, coalesced = nominal, False
     for _ in range(MAX_CATCHUP_WALK):
-        if after is None or after > now:
-            return latest, after, True
-        latest, after = after, next_fire_time(spec, after)
+        if after is None or due_at(sid, after, jitter) > now:
+            return latest, after, coalesced
+        latest, after, coalesced = after, next_fire_time(spec, after), True
     return latest, next_fire_time(spec, now), True
 
 
-class _Batch:
-    """Column lists for the two unnest() statements."""
+def plan_scheduled(row: Any, live: Live | None, now: datetime, owner: Owner | None, *,
+                   catchup_after: float, skip_reason: str | None = None) -> tuple[Plan, datetime | None]:
+    """The due fire of a locked schedule row (joined with its workflow) and the nominal fire after it.
 
-    def __init__(self) -> None:
-        self.ex: list[list[Any]] = [[] for _ in range(15)]
-        self.adv: list[list[Any]] = [[] for _ in range(9)]
-
-    def execution(self, *values: Any) -> None:
-        for col, value in zip(self.ex, values, strict=True):
-            col.append(value)
-
-    def advance(self, *values: Any) -> None:
-        for col, value in zip(self.adv, values, strict=True):
-            col.append(value)
-
-
-async def claim_due(conn: asyncpg.Connection, *, now: datetime, limit: int, instance_id: str,
-                    catchup_after: float) -> ClaimResult:
-    """Claims up to `limit` due schedules; call inside a transaction. Returns what to run and to cancel."""
-    rows = await conn.fetch(_CLAIM_SQL, now, limit)
-    result = ClaimResult(claimed=len(rows))
-    if not rows:
-        return result
-    guarded = [r["schedule_id"] for r in rows if r["overlap_policy"] != "allow"]
-    live = await live_runs(conn, guarded)
-    batch = _Batch()
-    pending: list[Dispatch] = []
-    cancel_owned: list[UUID] = []
-    cancel_unowned: list[UUID] = []
-    counts: dict[str, int] = {}
-    for row in rows:
-        sid = row["schedule_id"]
-        try:
-            spec = spec_from_row(row)
-            fire_for, following, coalesced = latest_due(spec, row["next_execution_at"], now)
-        except Exception as exc:  # a schedule whose timing cannot be evaluated must not block the others
-            log.error("schedule timing failed; pausing it", extra={"event_type": "scheduler", "action": "claim",
-                                                                   "result": "paused", "schedule_id": str(sid)})
-            batch.advance(sid, None, None, "paused", 0, None, None, None, f"paused by scheduler: {exc}"[:500])
-            continue
-        lateness = (now - fire_for).total_seconds()
-        snoozed = row["snoozed_until"] is not None and fire_for < row["snoozed_until"]
-        trigger = "catchup" if coalesced or lateness > catchup_after else "schedule"
-        info = live.get(sid)
-        execution_id = uuid.uuid4()
-        status, error, inc, owner, run_after = "pending", None, 1, instance_id, None
-        started = finished = duration = None
-        dispatch = False
-        if snoozed:
-            status, error, inc = "skipped", f"snoozed until {row['snoozed_until'].isoformat()}", 0
-        elif lateness > row["grace_period_seconds"]:
-            status, inc = "missed", 0
-            error = f"missed by {lateness:.0f} s (grace period {row['grace_period_seconds']} s)"
-        elif row["workflow_status"] != "active":
-            status, error, inc = "skipped", f"workflow is {row['workflow_status']}", 0
-        else:
-            action, error = overlap_action(row["overlap_policy"], info)
-            if action == "skip":
-                status, inc = "skipped", 0
-            elif action == "buffer":
-                owner, run_after = None, now  # started by whichever process sees the running one finish
-            else:
-                if action == "cancel_other":
-                    cancel_owned.extend(info["owned"] or [])
-                    cancel_unowned.extend(info["unowned"] or [])
-                if is_empty(row["definition"]):
-                    status, started, finished, duration = "completed", now, now, 0
-                else:
-                    dispatch = True
-        if status in ("skipped", "missed", "completed"):
-            finished = finished or now
-        counts[status if not dispatch else "dispatched"] = counts.get(status if not dispatch else "dispatched", 0) + 1
-        batch.execution(execution_id, sid, row["workflow_id"], row["community_id"], fire_for, now, started, finished,
-                        duration, status, trigger, owner if status == "pending" else instance_id,
-                        row["context_data"], error, run_after)
-        count = row["execution_count"] + inc
-        done = following is None or (row["max_executions"] is not None and count >= row["max_executions"])
-        next_at = None if done else following
-        next_due = due_at(sid, next_at, row["jitter_seconds"])
-        if next_due is not None:
-            result.next_due.append(next_due)
-        batch.advance(sid, next_at, next_due, "completed" if done else "active", inc, now, execution_id, status, None)
-        if dispatch:
-            pending.append(Dispatch(
-                execution_id=execution_id, schedule_id=sid, workflow_id=row["workflow_id"],
-                community_id=row["community_id"], scheduled_for=fire_for, fired_at=now, trigger=trigger,
-                definition=row["definition"], context=row["context_data"], schedule=schedule_vars(row),
-                retry_config=row["retry_config"], hmac_secret=row["hmac_secret"],
-            ))
-    inserted: set[UUID] = set()
-    if batch.ex[0]:
-        inserted = {r["execution_id"] for r in await conn.fetch(_INSERT_SQL, *batch.ex)}
-    if batch.adv[0]:
-        await conn.execute(_ADVANCE_SQL, *batch.adv)
-    if cancel_unowned:
-        await conn.execute("UPDATE workflow_executions SET status = 'cancelled', finished_at = $2,"
-                           " error = 'cancelled by a newer fire (overlap_policy cancel_other)'"
-                           " WHERE execution_id = ANY($1::uuid[]) AND status = 'pending'", cancel_unowned, now)
-    if cancel_owned:
-        await request_cancel(conn, cancel_owned)
-    result.dispatch = [d for d in pending if d.execution_id in inserted]
-    result.cancel = cancel_owned
-    result.counts = counts
-    return result
-
-
-async def request_cancel(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:
-    """Flags the runs and tells every process; the one running each stops it."""
-    await conn.execute("UPDATE workflow_executions SET cancel_requested = true WHERE execution_id = ANY($1::uuid[])",
-                       execution_ids)
-    for eid in execution_ids:
-        await conn.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, str(eid))
-
-
-async def manual_fire(conn: asyncpg.Connection, schedule_id: UUID, community_id: int, *, now: datetime,
-                      instance_id: str, force: bool) -> tuple[UUID, str, Dispatch | None, list[UUID]] | None:
-    """Run-now: one extra fire (trigger manual) that leaves the cadence alone; call inside a transaction.
-
-    Returns (execution_id, status, what to run, runs to cancel), or None when the schedule is not visible.
+    `skip_reason` records the fire as skipped (a pause, snooze or cancel arrived while it was due).
     """
-    row = await conn.fetchrow(
-        "SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret"
-        " FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id"
-        " WHERE s.schedule_id = $1 AND s.community_id = $2 FOR UPDATE OF s", schedule_id, community_id)
-    if row is None:
-        return None
-    if row["status"] == "cancelled":
-        raise Conflict("cannot run a cancelled schedule", code="invalid_state")
-    info = None if force else (await live_runs(conn, [schedule_id])).get(schedule_id)
-    action, error = overlap_action(row["overlap_policy"], info)
-    cancel: list[UUID] = []
-    owner: str | None = instance_id
-    status = "pending"
+    fire_for, following, coalesced = latest_due(row, now)
+    lateness = (now - due_at(row["schedule_id"], fire_for, row["jitter_seconds"])).total_seconds()
+    ex = NewExecution(
+        schedule_id=row["schedule_id"], workflow_id=row["workflow_id"], community_id=row["community_id"],
+        scheduled_for=fire_for, fired_at=now, status="pending", owner=owner, context=row["context_data"],
+        trigger="catchup" if coalesced or lateness > catchup_after else "schedule",
+    )
+    if skip_reason is not None:
+        ex.status, ex.error = "skipped", skip_reason
+    elif lateness > row["grace_period_seconds"]:
+        ex.status = "missed"
+        ex.error = f"missed by {lateness:.0f} s (grace period {row['grace_period_seconds']} s)"
+    elif row["workflow_status"] != "active":
+        ex.status, ex.error = "skipped", f"workflow is {row['workflow_status']}"
+    else:
+        action, reason = overlap(row["overlap_policy"], live)
+        if action == "skip":
+            ex.status, ex.error = "skipped", reason
+        else:
+            return _run_or_queue(ex, row, action, live, owner, now), following
+    return Plan(ex), following
+
+
+def plan_manual(row: Any, live: Live | None, now: datetime, owner: Owner | None, *, force: bool) -> Plan:
+    """Run-now: one extra fire keyed by its own instant; `force` runs it whatever the overlap policy says."""
+    ex = NewExecution(
+        schedule_id=row["schedule_id"], workflow_id=row["workflow_id"], community_id=row["community_id"],
+        scheduled_for=now, fired_at=now, status="pending", trigger="manual", owner=owner,
+        context=row["context_data"],
+    )
+    action, reason = ("run", None) if force else overlap(row["overlap_policy"], live)
     if action == "skip":
-        status = "skipped"
-    elif action == "buffer":
-        owner = None
-    elif action == "cancel_other":
-        cancel = list(info["owned"] or [])
-    empty = action in ("run", "cancel_other") and is_empty(row["definition"])
-    if empty:
-        status = "completed"
-    execution_id = uuid.uuid4()
-    done_at = now if status != "pending" else None
-    await conn.execute(
-        "INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for,"
-        " fired_at, started_at, finished_at, duration_ms, status, trigger, instance_id, context_data, error,"
-        " run_after) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, 'manual', $10, $11, $12, $13)",
-        execution_id, schedule_id, row["workflow_id"], row["community_id"], now, now if empty else None, done_at,
-        0 if empty else None, status, owner, row["context_data"], error, now if owner is None else None,
+        ex.status, ex.error = "skipped", reason
+        return Plan(ex)
+    return _run_or_queue(ex, row, action, live, owner, now)
+
+
+def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner,
+                      dry_run: bool) -> Plan:
+    """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request."""
+    ex = NewExecution(schedule_id=None, workflow_id=workflow["workflow_id"], community_id=workflow["community_id"],
+                      scheduled_for=now, fired_at=now, status="pending", trigger="manual", owner=owner,
+                      context=context, dry_run=dry_run)
+    return Plan(ex, dispatch=dispatch_for(ex, workflow))
+
+
+def retry_delay(config: dict[str, Any], attempt: int, rng: random.Random | None = None) -> float:
+    """Seconds before retry number `attempt` (1 = first retry)."""
+    base = float(config.get("base_seconds", 1.0))
+    cap = float(config.get("max_seconds", 300.0))
+    if config.get("backoff", "exponential_jitter") == "fixed":
+        return min(base, cap)
+    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    # "Equal jitter": at least half the exponential step, so retries never bunch up at zero.
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+def plan_retry(parent: Any, retry_config: dict[str, Any] | None, now: datetime) -> NewExecution | None:
+    """The next attempt of a finished execution row, if its workflow allows one and nobody asked to cancel it."""
+    if not retry_config or parent["status"] not in RETRYABLE or parent["dry_run"] or parent["cancel_requested"]:
+        return None
+    attempt = parent["attempt"]
+    if attempt > int(retry_config.get("max_retries", 0)):
+        return None
+    run_after = now + timedelta(seconds=retry_delay(retry_config, attempt))
+    return NewExecution(
+        schedule_id=parent["schedule_id"], workflow_id=parent["workflow_id"], community_id=parent["community_id"],
+        scheduled_for=run_after, fired_at=now, status="pending", trigger="retry", owner=None,
+        context=parent["context_data"], run_after=run_after, attempt=attempt + 1,
+        parent_execution_id=parent["execution_id"],
     )
-    await conn.execute(
-        "UPDATE workflow_schedules SET last_execution_at = $2, last_execution_id = $3, last_status = $4,"
-        " execution_count = execution_count + $5 WHERE schedule_id = $1",
-        schedule_id, now, execution_id, status, 0 if status == "skipped" else 1,
-    )
-    if cancel:
-        await request_cancel(conn, cancel)
-    dispatch = None
-    if status == "pending" and owner is not None:
-        dispatch = Dispatch(
-            execution_id=execution_id, schedule_id=schedule_id, workflow_id=row["workflow_id"],
-            community_id=row["community_id"], scheduled_for=now, fired_at=now, trigger="manual",
-            definition=row["definition"], context=row["context_data"], schedule=schedule_vars(row),
-            retry_config=row["retry_config"], hmac_secret=row["hmac_secret"],
-        )
-    return execution_id, status, dispatch, cancel

@@ -1,37 +1,38 @@
-"""Opaque keyset cursors: (created_at, id) pairs, so pages stay stable under inserts."""
+"""Opaque keyset cursors over each table's `seq` (a sequence number per row), so pages never skip or repeat
+rows because of clock ties or a transaction's start time."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
-from uuid import UUID
+from typing import Any
 
 from services.errors import ValidationFailed
 
 MAX_LIMIT = 200
+_MAX_SEQ = 2**63 - 1
 
 
-def encode_cursor(created_at: datetime, row_id: UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": seq}).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+def decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, row_id = json.loads(raw)
-        return datetime.fromisoformat(created), UUID(row_id)
-    except (ValueError, TypeError):
-        raise ValidationFailed("cursor", "is not a cursor returned by this API", code="invalid_cursor") from None
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        seq = raw["after"]
+        if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= _MAX_SEQ:
+            return seq
+    except (ValueError, TypeError, KeyError):
+        pass
+    raise ValidationFailed("cursor", "is not a cursor returned by this API", code="invalid_cursor")
 
 
-def page(rows: list, limit: int, id_field: str) -> tuple[list, str | None]:
+def page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
     """Rows were fetched with limit + 1; the extra row only says whether a next page exists."""
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        return rows, encode_cursor(last["created_at"], last[id_field])
+        return rows, encode_cursor(rows[-1]["seq"])
     return rows, None

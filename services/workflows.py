@@ -56,14 +56,12 @@ class WorkflowService:
         )
 
     async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
-        after = decode_cursor(cursor)
         rows = await self.dal.fetch(
-            "SELECT * FROM workflows WHERE community_id = $1"
-            " AND ($2::timestamptz IS NULL OR (created_at, workflow_id) > ($2, $3))"
-            " ORDER BY created_at, workflow_id LIMIT $4",
-            principal.community_id, after and after[0], after and after[1], limit + 1,
+            "SELECT * FROM workflows WHERE community_id = $1 AND ($2::bigint IS NULL OR seq > $2)"
+            " ORDER BY seq LIMIT $3",
+            principal.community_id, decode_cursor(cursor), limit + 1,
         )
-        return page(list(rows), limit, "workflow_id")
+        return page(list(rows), limit)
 
     async def replace(self, principal: Principal, workflow_id: UUID, body: WorkflowIn,
                       if_match: int | None) -> asyncpg.Record:
@@ -82,14 +80,16 @@ class WorkflowService:
             raise PreconditionFailed(f"workflow {workflow_id} has changed; If-Match {if_match} is stale")
         return row
 
-    async def delete(self, principal: Principal, workflow_id: UUID) -> None:
+    async def delete(self, principal: Principal, workflow_id: UUID, if_match: int | None = None) -> None:
         async with self.dal.transaction() as conn:
             row = await conn.fetchrow(
-                "SELECT workflow_id FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
+                "SELECT workflow_id, version FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
                 workflow_id, principal.community_id,
             )
             if row is None:
                 raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+            if if_match is not None and if_match != row["version"]:
+                raise PreconditionFailed(f"workflow {workflow_id} is at version {row['version']}, not {if_match}")
             live = await conn.fetchval(
                 "SELECT count(*) FROM workflow_schedules WHERE workflow_id = $1 AND status IN ('active', 'paused')",
                 workflow_id,

@@ -47,7 +47,7 @@ async def test_retention_prunes_old_executions_in_batches(chime, client, auth) -
             "workflow_executions", records=rows,
             columns=["execution_id", "schedule_id", "workflow_id", "community_id", "scheduled_for", "status",
                      "trigger", "created_at"])
-    await chime.schedules.runtime._prune()
+    await next(d for d in chime.runtime.leadership.maintenance if d.name == "pruner").run_once()
     left = await chime.dal.fetch("SELECT status, created_at FROM workflow_executions WHERE schedule_id = $1", sid)
     assert sorted(r["status"] for r in left) == ["completed", "running"]
     assert any(r["created_at"] > datetime.now(UTC) - timedelta(days=2) for r in left)

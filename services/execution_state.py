@@ -1,0 +1,241 @@
+"""Execution state: the one place that changes an execution row after services.firing created it.
+
+| from                         | to                                   | by                                   |
+|------------------------------|--------------------------------------|--------------------------------------|
+| pending, unowned             | pending, owned (instance, epoch)     | `take_queued` (any worker)           |
+| pending, owned               | running                              | `write_results` (the owner, fenced)  |
+| pending/running, owned       | completed/failed/timeout/cancelled/abandoned | `write_results` (fenced)     |
+| pending, unowned             | cancelled                            | `cancel`, `end_queued`               |
+| pending/running, owned       | cancel_requested = true              | `cancel`, `request_cancel`           |
+| pending/running, owned, lease expired | abandoned (cancelled if cancel was requested) | `reap` (the leader)  |
+
+Fencing: a result is written only by the (instance, epoch) that owns the row, and only while that lease is
+unexpired by the database's clock; otherwise the reaper owns the outcome. Either way there is one outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services import notify
+from services.errors import Conflict, NotFound
+from services.firing import Owner, insert, plan_retry
+
+# Terminal write of a run, checked against the owner's lease.
+_RESULTS_SQL = """
+UPDATE workflow_executions e SET
+    status = v.status,
+    started_at = COALESCE(e.started_at, v.started_at),
+    finished_at = COALESCE(v.finished_at, e.finished_at),
+    duration_ms = COALESCE(v.duration_ms, e.duration_ms),
+    output = COALESCE(v.output, e.output),
+    error = COALESCE(v.error, e.error),
+    error_code = COALESCE(v.error_code, e.error_code),
+    error_node_id = COALESCE(v.error_node_id, e.error_node_id)
+FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+            $7::jsonb[], $8::text[], $9::text[], $10::text[])
+     AS v(execution_id, scheduled_for, status, started_at, finished_at, duration_ms, output, error, error_code,
+          error_node_id)
+WHERE e.execution_id = v.execution_id AND e.scheduled_for = v.scheduled_for
+  AND e.status IN ('pending', 'running') AND e.instance_id = $11 AND e.lease_epoch = $12
+  AND EXISTS (SELECT 1 FROM scheduler_instances i
+              WHERE i.instance_id = $11 AND i.epoch = $12 AND i.expires_at > now())
+RETURNING e.*
+"""
+
+_REAP_SQL = """
+UPDATE workflow_executions e SET
+    status = CASE WHEN e.cancel_requested THEN 'cancelled' ELSE 'abandoned' END,
+    finished_at = now(),
+    error = CASE WHEN e.cancel_requested THEN 'cancelled by request; its instance stopped before it ended'
+                 ELSE 'instance ' || e.instance_id || ' lost its lease before the run finished' END
+WHERE e.status IN ('pending', 'running') AND e.instance_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM scheduler_instances i
+                  WHERE i.instance_id = e.instance_id AND i.epoch = e.lease_epoch AND i.expires_at > now())
+RETURNING e.*
+"""
+
+_QUEUED_SQL = """
+SELECT execution_id, schedule_id FROM workflow_executions
+WHERE status = 'pending' AND instance_id IS NULL AND run_after <= $1
+ORDER BY run_after
+LIMIT $2
+"""
+
+_TAKE_SQL = """
+UPDATE workflow_executions SET instance_id = $2, lease_epoch = $3
+WHERE execution_id = ANY($1::uuid[]) AND status = 'pending' AND instance_id IS NULL
+RETURNING execution_id
+"""
+
+_DISPATCH_ROWS_SQL = """
+SELECT e.*, w.definition, w.retry_config, w.hmac_secret, w.status AS workflow_status,
+       s.name, s.schedule_type, s.timezone
+FROM workflow_executions e
+LEFT JOIN workflows w ON w.workflow_id = e.workflow_id
+LEFT JOIN workflow_schedules s ON s.schedule_id = e.schedule_id
+WHERE e.execution_id = ANY($1::uuid[])
+"""
+
+_CANCEL_QUEUED_SQL = """
+UPDATE workflow_executions SET status = 'cancelled', finished_at = $2, error = $3
+WHERE execution_id = ANY($1::uuid[]) AND status = 'pending' AND instance_id IS NULL
+"""
+
+
+@dataclass
+class Result:
+    """A run's outcome, as the runner reports it."""
+
+    execution_id: UUID
+    scheduled_for: datetime
+    status: str
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_ms: int | None = None
+    output: Any = None
+    error: str | None = None
+    error_code: str | None = None
+    error_node_id: str | None = None
+    retry_config: dict[str, Any] | None = None
+
+
+async def write_results(conn: asyncpg.Connection, results: list[Result], owner: Owner,
+                        now: datetime) -> tuple[list[asyncpg.Record], list[UUID]]:
+    """Writes a batch of run outcomes (call inside a transaction) and schedules the retries they call for.
+
+    Returns (rows written, ids refused by the fence). A refused id belongs to the reaper now.
+    """
+    cols = ("execution_id", "scheduled_for", "status", "started_at", "finished_at", "duration_ms", "output",
+            "error", "error_code", "error_node_id")
+    rows = await conn.fetch(_RESULTS_SQL, *([getattr(r, c) for r in results] for c in cols), owner.instance_id,
+                            owner.epoch)
+    written = {r["execution_id"] for r in rows}
+    configs = {r.execution_id: r.retry_config for r in results}
+    retries = [x for x in (plan_retry(r, configs.get(r["execution_id"]), now) for r in rows) if x is not None]
+    if await insert(conn, retries):
+        await notify.queue_ready(conn)
+    return list(rows), [r.execution_id for r in results if r.execution_id not in written]
+
+
+async def reap(conn: asyncpg.Connection, now: datetime, forget_after_seconds: float) -> list[asyncpg.Record]:
+    """Ends the runs of instances whose lease expired (database clock) and schedules their retries."""
+    rows = await conn.fetch(_REAP_SQL)
+    if rows:
+        configs = {r["workflow_id"]: r["retry_config"] for r in await conn.fetch(
+            "SELECT workflow_id, retry_config FROM workflows WHERE workflow_id = ANY($1::uuid[])",
+            list({r["workflow_id"] for r in rows}))}
+        retries = [x for x in (plan_retry(r, configs.get(r["workflow_id"]), now) for r in rows) if x is not None]
+        if await insert(conn, retries):
+            await notify.queue_ready(conn)
+    await conn.execute("DELETE FROM scheduler_instances WHERE expires_at < now() - $1::interval",
+                       timedelta(seconds=forget_after_seconds))
+    return list(rows)
+
+
+async def end_queued(conn: asyncpg.Connection, schedule_ids: list[UUID], now: datetime, reason: str) -> int:
+    """Cancels the queued (unowned pending) rows of these schedules: buffered fires and waiting retries."""
+    done = await conn.execute(
+        "UPDATE workflow_executions SET status = 'cancelled', finished_at = $2, error = $3"
+        " WHERE schedule_id = ANY($1::uuid[]) AND status = 'pending' AND instance_id IS NULL",
+        schedule_ids, now, reason)
+    return int(done.split()[-1])
+
+
+async def cancel_queued(conn: asyncpg.Connection, execution_ids: list[UUID], now: datetime, reason: str) -> None:
+    if execution_ids:
+        await conn.execute(_CANCEL_QUEUED_SQL, execution_ids, now, reason)
+
+
+async def request_cancel(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:
+    """Flags the runs and tells every process; the owner stops each (it also polls the flag)."""
+    if execution_ids:
+        await conn.execute("UPDATE workflow_executions SET cancel_requested = true"
+                           " WHERE execution_id = ANY($1::uuid[]) AND status IN ('pending', 'running')",
+                           execution_ids)
+        await notify.cancel_requested(conn, execution_ids)
+
+
+async def cancel(conn: asyncpg.Connection, community_id: int, execution_id: UUID, now: datetime) -> asyncpg.Record:
+    """A user's cancel: a queued run ends at once, an owned one is stopped by its owner; its retries go too."""
+    row = await conn.fetchrow(
+        "SELECT * FROM workflow_executions WHERE execution_id = $1 AND community_id = $2 FOR UPDATE",
+        execution_id, community_id)
+    if row is None:
+        raise NotFound(f"execution {execution_id} not found", code="execution_not_found")
+    if row["status"] not in ("pending", "running"):
+        raise Conflict(f"execution {execution_id} already ended ({row['status']})", code="invalid_state")
+    await conn.execute(
+        "UPDATE workflow_executions SET status = 'cancelled', finished_at = $2, error = 'cancelled by request'"
+        " WHERE parent_execution_id = $1 AND status = 'pending' AND instance_id IS NULL", execution_id, now)
+    if row["instance_id"] is None:
+        await cancel_queued(conn, [execution_id], now, "cancelled by request")
+        await conn.execute("UPDATE workflow_executions SET cancel_requested = true WHERE execution_id = $1",
+                           execution_id)
+    else:
+        await request_cancel(conn, [execution_id])
+    return await conn.fetchrow("SELECT * FROM workflow_executions WHERE execution_id = $1", execution_id)
+
+
+async def cancel_flags(conn: asyncpg.Connection | Any, execution_ids: list[UUID]) -> list[UUID]:
+    """Which of these runs have a cancel request (read by the owner, so a lost NOTIFY delays a cancel only)."""
+    rows = await conn.fetch("SELECT execution_id FROM workflow_executions"
+                            " WHERE execution_id = ANY($1::uuid[]) AND cancel_requested", execution_ids)
+    return [r["execution_id"] for r in rows]
+
+
+async def take_queued(conn: asyncpg.Connection, owner: Owner, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Takes queued work whose turn has come (call inside a transaction); returns rows ready to dispatch.
+
+    Per schedule the schedule row is locked (SKIP LOCKED: a claim or another taker holds it, try next round), so
+    at most one queued row starts per schedule and only when no run of it is live (unless overlap is `allow`).
+    Queued rows of paused or cancelled schedules, or of workflows deleted or inactive, are cancelled instead.
+    """
+    candidates = await conn.fetch(_QUEUED_SQL, now, limit * 4)
+    if not candidates:
+        return []
+    by_schedule: dict[UUID, list[UUID]] = {}
+    free: list[UUID] = []
+    for c in candidates:
+        if c["schedule_id"] is None:
+            free.append(c["execution_id"])
+        else:
+            by_schedule.setdefault(c["schedule_id"], []).append(c["execution_id"])
+    chosen: list[UUID] = []
+    if free:
+        chosen += [r["execution_id"] for r in await conn.fetch(
+            "SELECT execution_id FROM workflow_executions WHERE execution_id = ANY($1::uuid[])"
+            " FOR UPDATE SKIP LOCKED", free)]
+    if by_schedule:
+        locked = await conn.fetch(
+            "SELECT schedule_id, status, overlap_policy FROM workflow_schedules WHERE schedule_id = ANY($1::uuid[])"
+            " FOR UPDATE SKIP LOCKED", list(by_schedule))
+        busy = {r["schedule_id"] for r in await conn.fetch(
+            "SELECT DISTINCT schedule_id FROM workflow_executions WHERE schedule_id = ANY($1::uuid[])"
+            " AND status IN ('pending', 'running') AND instance_id IS NOT NULL", [r["schedule_id"] for r in locked])}
+        stopped: list[UUID] = []
+        for s in locked:
+            ids = by_schedule[s["schedule_id"]]
+            if s["status"] in ("paused", "cancelled"):
+                stopped.append(s["schedule_id"])
+            elif s["overlap_policy"] == "allow":
+                chosen += ids
+            elif s["schedule_id"] not in busy:
+                chosen.append(ids[0])  # oldest first; the next one waits for this one to end
+        if stopped:
+            await end_queued(conn, stopped, now, "schedule is paused or cancelled")
+    if not chosen:
+        return []
+    taken = [r["execution_id"] for r in await conn.fetch(_TAKE_SQL, chosen[:limit], owner.instance_id, owner.epoch)]
+    rows = await conn.fetch(_DISPATCH_ROWS_SQL, taken) if taken else []
+    gone = [r for r in rows if r["workflow_status"] != "active"]
+    for r in gone:
+        reason = "workflow was deleted" if r["workflow_status"] is None else f"workflow is {r['workflow_status']}"
+        await conn.execute("UPDATE workflow_executions SET status = 'cancelled', finished_at = $2, error = $3"
+                           " WHERE execution_id = $1", r["execution_id"], now, reason)
+    return [r for r in rows if r["workflow_status"] == "active"]

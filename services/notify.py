@@ -1,0 +1,39 @@
+"""Channel names and NOTIFY payloads: the one place that knows how processes tell each other about changes.
+
+Every NOTIFY is sent inside the transaction that made the change, so it is delivered at commit or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+CHANGES = "chime_schedule_changes"  # "<schedule_id> <due epoch seconds>": a schedule's next due instant moved
+CANCEL = "chime_cancel"  # "<execution_id>": stop this run wherever it runs
+QUEUE = "chime_queue"  # "": unowned pending work (buffered fires, retries) may be takeable
+
+
+async def schedule_changed(conn: asyncpg.Connection, schedule_id: UUID, due: datetime | None) -> None:
+    # The due instant lets each process add a wake-up without a query.
+    payload = f"{schedule_id} {due.timestamp()}" if due is not None else str(schedule_id)
+    await conn.execute("SELECT pg_notify($1, $2)", CHANGES, payload)
+
+
+async def cancel_requested(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:
+    if execution_ids:
+        await conn.execute("SELECT pg_notify($1, x::text) FROM unnest($2::uuid[]) AS x", CANCEL, execution_ids)
+
+
+async def queue_ready(conn: asyncpg.Connection) -> None:
+    await conn.execute("SELECT pg_notify($1, '')", QUEUE)
+
+
+def parse_change(payload: str) -> float | None:
+    """The due instant (epoch seconds) of a CHANGES payload, or None when it carries none."""
+    _, _, due = payload.partition(" ")
+    try:
+        return float(due) if due else None
+    except ValueError:
+        return None

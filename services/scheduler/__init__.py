@@ -1,0 +1,12 @@
+"""The scheduler: the claim path on every instance, maintenance on the elected leader.
+
+| module              | job                                                                   | runs on        |
+|---------------------|-----------------------------------------------------------------------|----------------|
+| runtime.py          | APScheduler horizon of wake-ups, claim loop, sweep, refill             | every instance |
+| lease.py            | register with an epoch, heartbeat, self-fencing watchdog               | every instance |
+| listener.py         | LISTEN connection with reconnect                                       | every instance |
+| queue.py            | takes queued work (buffered fires, retries); polls cancel requests     | every instance |
+| leader.py           | advisory-lock leadership                                               | every instance |
+| maintenance/        | reaper, pruner                                                         | leader only    |
+| duty.py             | the start/stop/tick lifecycle all of the above share                  |                |
+"""

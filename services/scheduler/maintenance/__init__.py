@@ -1,0 +1,1 @@
+"""Maintenance duties: run on the elected leader only (services.scheduler.leader)."""
