@@ -19,10 +19,12 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 class AsyncDAL:
     """Parameterized SQL only: every helper takes the query and its arguments separately."""
 
-    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10) -> None:
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10,
+                 server_settings: dict[str, str] | None = None) -> None:
         self.dsn = dsn
         self.min_size = min_size
         self.max_size = max_size
+        self.server_settings = {"application_name": "chime", "timezone": "UTC", **(server_settings or {})}
         self.pool: asyncpg.Pool | None = None
 
     async def connect(self, timeout: float = 10.0) -> None:
@@ -33,7 +35,7 @@ class AsyncDAL:
             init=_init_connection,
             timeout=timeout,
             command_timeout=60,
-            server_settings={"application_name": "chime", "timezone": "UTC"},
+            server_settings=self.server_settings,
         )
 
     async def close(self) -> None:

@@ -248,9 +248,11 @@ async def settle(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime, o
 
 
 async def manual_fire(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime, owner: Owner | None, *,
-                      force: bool) -> tuple[UUID, str, Fired]:
-    """Run-now: an extra fire (trigger manual) that counts toward max_executions and leaves the cadence alone."""
+                      force: bool, catchup_after: float) -> tuple[UUID, str, Fired]:
+    """Run-now: an extra fire (trigger manual) that counts toward max_executions and leaves the cadence alone.
+    A scheduled fire already due goes first, so it is neither lost nor pushed past max_executions."""
     check_allowed(row, "manual fire")
+    row, result = await settle(conn, row, now, owner, catchup_after=catchup_after, skip_reason=None)
     if not _may_fire_again(row, row["execution_count"]):
         raise Conflict(f"schedule {row['schedule_id']} reached max_executions ({row['max_executions']})",
                        code="max_executions_reached")
@@ -258,9 +260,8 @@ async def manual_fire(conn: asyncpg.Connection, row: asyncpg.Record, now: dateti
         raise Conflict(f"workflow {row['workflow_id']} is {row['workflow_status']}", code="workflow_inactive")
     live = None if force else (await firing.live_runs(conn, [row["schedule_id"]])).get(row["schedule_id"])
     plan = firing.plan_manual(row, live, now, owner, force=force)
-    result = Fired(claimed=1)
     await _apply(conn, [_Advance(row, plan, row["next_execution_at"], manual=True)], now, result)
-    ex_id, status, inserted = result.executions[0]
+    ex_id, status, inserted = result.executions[-1]
     if not inserted:
         raise Conflict("another run of this schedule was started at the same instant; retry", code="fire_conflict")
     await notify.schedule_changed(conn, row["schedule_id"], None)
@@ -305,6 +306,9 @@ async def update(conn: asyncpg.Connection, row: asyncpg.Record, *, name: str | N
     status, next_at = row["status"], row["next_execution_at"]
     if timing_changed(row, config, anchor):
         row, fired = await settle(conn, row, now, owner, catchup_after=catchup_after, skip_reason=None)
+        if config["max_executions"] is not None and config["max_executions"] < row["execution_count"]:
+            raise Conflict(f"max_executions {config['max_executions']} is below the {row['execution_count']}"
+                           " executions this schedule already made", code="max_executions_below_count")
         status = row["status"]
         spec = spec_from(config, anchor)
         candidate = next_from(spec, row, now)

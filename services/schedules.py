@@ -222,7 +222,7 @@ class ScheduleService:
         async with self.dal.transaction() as conn:
             row = await schedule_state.lock(conn, principal.community_id, schedule_id)
             schedule_state.check_version(row, if_match)
-            execution_id, status, fired = await schedule_state.manual_fire(conn, row, self.clock(), self._owner(),
-                                                                           force=force)
+            execution_id, status, fired = await schedule_state.manual_fire(
+                conn, row, self.clock(), self._owner(), force=force, catchup_after=self.catchup_after)
         self._deliver(fired)
         return execution_id, status
