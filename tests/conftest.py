@@ -1,10 +1,15 @@
-"""Real PostgreSQL for every test: embedded by default, or TEST_DATABASE_URL's server."""
+"""Real PostgreSQL for every test: embedded by default, or TEST_DATABASE_URL's server.
+
+Also the suite's process and time discipline: the `spawn` fixture owns every service process a test starts
+(tests/service_proc.py), and a test that pytest-timeout stops leaves no coroutine behind on the shared loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -72,6 +77,9 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "DB_POOL_MIN": "1",
         "DB_POOL_MAX": "5",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # In-process apps stop within a second at teardown instead of draining runs for up to 30 s; draining is
+        # tested on a real process (test_sigterm_drains_and_exits_zero).
+        "SHUTDOWN_GRACE_SECONDS": "1",
     }
     env.update(overrides)
     return load_settings(env)
@@ -147,3 +155,119 @@ def server():
 
     with LocalServer() as local:
         yield local
+
+
+@pytest.fixture
+def spawn(request, tmp_path: Path) -> Iterator:
+    """Starts real `python app.py` processes for this test and kills them all (whole process groups) when it ends.
+
+        svc = await spawn.serve("victim", database_url, LEASE_SECONDS="5")   # ready: /readyz answered 200
+        svc.url, svc.send_signal(signal.SIGKILL), svc.poll(), svc.log_lines()
+        result = spawn.run_cli("cli", [], env={...})                       # runs to completion
+
+    Synchronous on purpose: its teardown must work even when the event loop is stuck or Ctrl-C was pressed.
+    When the test failed, the tail of each process's log is printed (shown under "Captured stdout teardown").
+    """
+    from tests.service_proc import ServiceProcesses
+
+    procs = ServiceProcesses(tmp_path)
+    try:
+        yield procs
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            for proc in procs.procs:
+                print(f"----- {proc.name} (exit {proc.poll()}): {proc.log_path}\n{proc.log_tail()}")
+        procs.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _finish_orphaned_tasks(item: pytest.Item, exc: BaseException) -> None:
+    """Cancels the coroutine of a test (or async fixture) that pytest-timeout interrupted.
+
+    The signal method raises inside whatever the main thread runs; when that is the event loop's select(), the
+    exception leaves run_until_complete() but the test's task stays pending on the session-scoped loop and would
+    resume during the next test. Cancelling it runs its `finally`/`async with` exits (stopping its apps), here.
+    """
+    if "from pytest-timeout" not in str(exc):
+        return  # anything else ends the coroutine itself (Ctrl-C: asyncio.Runner cancels the test's task)
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if loop.is_closed() or loop.is_running():
+        return
+    codes = {getattr(getattr(item, "function", None), "__code__", None)}
+    orphans = []
+    for task in asyncio.all_tasks(loop):
+        code = getattr(task.get_coro(), "cr_code", None)
+        # pytest-asyncio runs async fixtures through its own `setup`/`async_finalizer` coroutines.
+        if code in codes or (code is not None and "pytest_asyncio" in code.co_filename):
+            orphans.append(task)
+    for task in orphans:
+        task.cancel()
+    if orphans:
+        loop.run_until_complete(asyncio.wait(orphans, timeout=30))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    try:
+        return (yield)
+    except BaseException as exc:
+        _finish_orphaned_tasks(item, exc)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    except BaseException as exc:
+        _finish_orphaned_tasks(item, exc)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    except BaseException as exc:
+        _finish_orphaned_tasks(item, exc)
+        raise
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Processes left by an earlier pytest of this checkout that was killed outright (see tests/service_proc.py)."""
+    from tests.service_proc import kill_orphans_of_dead_runs
+
+    killed = kill_orphans_of_dead_runs()
+    if killed:
+        print("killed service processes left by an earlier, killed test run: " + "; ".join(killed))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After every fixture is torn down: no app.py process of this pytest may be alive. Fails the run if one was."""
+    import sys
+
+    if "tests.service_proc" not in sys.modules:
+        return  # no test started a process
+    from tests.service_proc import kill_everything
+
+    leftovers = kill_everything()
+    if leftovers:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "service processes outlived their tests (killed now): " + "; ".join(leftovers)
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True, bold=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -24,6 +24,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    received_at: float = field(default_factory=time.time)  # wall clock, when the request arrived
 
     def json(self) -> Any:
         return json.loads(self.body)

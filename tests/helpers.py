@@ -23,15 +23,33 @@ def delay_workflow(seconds: float) -> dict[str, Any]:
 
 
 async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float = 10.0, interval: float = 0.1) -> Any:
-    """Polls `check` until it returns something truthy; fails the test with the last value otherwise."""
+    """Polls `check` until it returns something truthy and returns that; fails the test with the last value otherwise.
+
+    Use it for everything a test waits for. `timeout` is a generous ceiling (a loaded 2-core machine), not a
+    latency assertion: lateness is measured in bench/, not here."""
     deadline = time.monotonic() + timeout
     value = None
-    while time.monotonic() < deadline:
+    while True:
         value = await check()
         if value:
             return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
         await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s (last value: {value!r})")
+
+
+async def holds_for(check: Callable[[], Awaitable[Any]], seconds: float, interval: float = 0.2) -> None:
+    """Asserts that `check` stays truthy for a whole observation window of `seconds` (checked every `interval`).
+
+    For what must NOT happen during a period (no fire while paused): the window is explicit, and the test fails
+    at the first check that breaks, with its value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = await check()
+        assert value, f"condition broke during the {seconds} s observation window (value: {value!r})"
+        if time.monotonic() >= deadline:
+            return
+        await asyncio.sleep(interval)
 
 
 async def make_workflow(client, headers, definition: dict | None = None, **extra) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from config import ConfigError, load_settings
@@ -50,10 +47,9 @@ def test_public_key_selects_rs256() -> None:
     assert settings.jwt_algorithm == "RS256"
 
 
-def test_cli_refuses_to_start_with_one_line(tmp_path) -> None:
+def test_cli_refuses_to_start_with_one_line(tmp_path, spawn) -> None:
     env = {"PATH": "/usr/bin:/bin", "PORT": "abc", "JWT_SECRET": TEST_SECRET, "HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, str(ROOT / "app.py")], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path)
+    proc = spawn.run_cli("bad-port", [], env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "PORT" in lines[0], proc.stderr

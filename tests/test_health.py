@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from quart import Quart
 
 from app import create_app
 from tests.conftest import make_settings
+from tests.helpers import wait_for
 from tests.pgproxy import PgProxy
 
 
@@ -16,7 +16,7 @@ async def test_liveness_is_fast_and_needs_no_database(client) -> None:
     started = time.perf_counter()
     resp = await client.get("/healthz")
     assert resp.status_code == 200 and (await resp.get_json())["status"] == "ok"
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2  # milliseconds normally; the bound only catches a blocked handler
     assert resp.headers["X-Request-ID"]
 
 
@@ -32,25 +32,27 @@ async def test_readiness_and_health_document(client) -> None:
 async def test_readyz_503_while_database_unreachable(database_url) -> None:
     proxy = PgProxy(database_url)
     await proxy.start()
-    app: Quart = create_app(make_settings(proxy.dsn))
-    async with app.test_app() as test_app:
-        client = test_app.test_client()
-        assert (await client.get("/readyz")).status_code == 200
+    try:
+        app: Quart = create_app(make_settings(proxy.dsn))
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            assert (await client.get("/readyz")).status_code == 200
+            await proxy.cut()
+            started = time.perf_counter()
+            resp = await client.get("/readyz")
+            body = await resp.get_json()
+            assert resp.status_code == 503 and "database unreachable within 1 s" in body["reasons"]
+            assert time.perf_counter() - started < 5  # the probe gives up after 1 s instead of hanging
+            live = await client.get("/healthz")
+            assert live.status_code == 200
+            await proxy.restore()
+
+            async def ready() -> bool:
+                return (await client.get("/readyz")).status_code == 200
+
+            await wait_for(ready, timeout=20)
+    finally:
         await proxy.cut()
-        started = time.perf_counter()
-        resp = await client.get("/readyz")
-        body = await resp.get_json()
-        assert resp.status_code == 503 and "database unreachable within 1 s" in body["reasons"]
-        assert time.perf_counter() - started < 3
-        live = await client.get("/healthz")
-        assert live.status_code == 200
-        await proxy.restore()
-        for _ in range(50):
-            if (await client.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.2)
-        assert (await client.get("/readyz")).status_code == 200
-    await proxy.cut()
 
 
 async def test_request_id_is_echoed_and_errors_are_json(client, auth) -> None:

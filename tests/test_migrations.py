@@ -42,8 +42,12 @@ async def test_two_app_instances_start_concurrently(make_database) -> None:
     dsn = await make_database()
     apps = [create_app(make_settings(dsn, INSTANCE_ID=f"m{i}")) for i in range(2)]
     contexts = [a.test_app() for a in apps]
-    await asyncio.gather(*(c.__aenter__() for c in contexts))
+    entered = await asyncio.gather(*(c.__aenter__() for c in contexts), return_exceptions=True)
+    started = [c for c, e in zip(contexts, entered, strict=True) if not isinstance(e, BaseException)]
     try:
+        failed = [e for e in entered if isinstance(e, BaseException)]
+        if failed:
+            raise failed[0]  # the ones that did start are still stopped below
         for ctx in contexts:
             assert (await ctx.test_client().get("/readyz")).status_code == 200
         conn = await asyncpg.connect(dsn)
@@ -52,4 +56,4 @@ async def test_two_app_instances_start_concurrently(make_database) -> None:
         finally:
             await conn.close()
     finally:
-        await asyncio.gather(*(c.__aexit__(None, None, None) for c in contexts))
+        await asyncio.gather(*(c.__aexit__(None, None, None) for c in started))

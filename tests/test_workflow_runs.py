@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,12 +11,20 @@ from tests.engine_helpers import HMAC_SECRET, LocalServer, chain, node
 from tests.helpers import executions, make_schedule, make_workflow, wait_for
 
 
+async def _status(client, headers, execution_id: str, status: str) -> dict:
+    async def check():
+        body = await (await client.get(f"/api/v1/executions/{execution_id}", headers=headers)).get_json()
+        return body if body["status"] == status else None
+
+    return await wait_for(check, timeout=15)
+
+
 async def _execution(client, headers, execution_id: str, done: bool = True) -> dict:
     async def check():
         body = await (await client.get(f"/api/v1/executions/{execution_id}", headers=headers)).get_json()
         return body if not done or body["status"] not in ("pending", "running") else None
 
-    return await wait_for(check, timeout=10)
+    return await wait_for(check, timeout=15)
 
 
 async def test_scheduled_workflow_posts_to_local_server_on_time(chime, client, auth) -> None:
@@ -34,10 +41,14 @@ async def test_scheduled_workflow_posts_to_local_server_on_time(chime, client, a
         sched = await make_schedule(client, headers, wf, {"schedule_type": "one_time",
                                                           "scheduled_time": when.isoformat()},
                                     context_data={"channel": "standup"})
-        await wait_for(lambda: asyncio.sleep(0, server.seen("/echo")), timeout=6)
-        arrived = datetime.now(UTC)
-        assert arrived - when < timedelta(seconds=1.5)
-        body = server.seen("/echo")[0].json()
+        async def delivered() -> list:
+            return server.seen("/echo")
+
+        seen = (await wait_for(delivered, timeout=15))[0]
+        arrived = datetime.fromtimestamp(seen.received_at, UTC)
+        # Not before its time, and within CATCHUP_AFTER_SECONDS (how late, on a quiet machine, is bench/'s job).
+        assert when <= arrived < when + timedelta(seconds=5)
+        body = seen.json()
         assert body["channel"] == "standup" and datetime.fromisoformat(body["at"]) == when
         rows = await executions(chime.dal, sched["schedule_id"])
         detail = await _execution(client, headers, str(rows[0]["execution_id"]))
@@ -103,7 +114,7 @@ async def test_retries_with_backoff_survive_a_restart(database_url, token) -> No
             dal = app.extensions["chime"].dal
             retry_row = await wait_for(lambda: dal.fetchrow(
                 "SELECT * FROM workflow_executions WHERE parent_execution_id = $1",
-                uuid.UUID(first["execution_id"])), timeout=3)
+                uuid.UUID(first["execution_id"])), timeout=10)
             assert retry_row["status"] == "pending" and retry_row["trigger"] == "retry" and retry_row["attempt"] == 2
             assert retry_row["run_after"] - retry_row["fired_at"] >= timedelta(seconds=1.9)
         # The process is gone; the retry lives in PostgreSQL and another process performs it.
@@ -117,7 +128,7 @@ async def test_retries_with_backoff_survive_a_restart(database_url, token) -> No
                                        uuid.UUID(wf))
                 return rows if len(rows) == 3 and rows[-1]["status"] == "failed" else None
 
-            rows = await wait_for(chain_done, timeout=15)
+            rows = await wait_for(chain_done, timeout=30)
         assert [r["attempt"] for r in rows] == [1, 2, 3]
         assert [r["trigger"] for r in rows] == ["manual", "retry", "retry"]
         assert rows[1]["instance_id"] == "after-restart"
@@ -129,13 +140,13 @@ async def test_cancel_running_manual_run(chime, client, auth) -> None:
     headers = auth()
     wf = await make_workflow(client, headers, chain(node("d", "action_delay", seconds=30)))
     run = await (await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers)).get_json()
-    await _execution(client, headers, run["execution_id"], done=False)
-    await asyncio.sleep(0.5)
+    await _status(client, headers, run["execution_id"], "running")
     resp = await client.post(f"/api/v1/executions/{run['execution_id']}/cancel", headers=headers)
     assert resp.status_code == 202
     started = datetime.now(UTC)
     detail = await _execution(client, headers, run["execution_id"])
-    assert detail["status"] == "cancelled" and datetime.now(UTC) - started < timedelta(seconds=3)
+    # The 30 s delay is interrupted: well under its length (the bound is loose on purpose; it is not a benchmark).
+    assert detail["status"] == "cancelled" and datetime.now(UTC) - started < timedelta(seconds=10)
 
 
 async def test_max_concurrent_workflows_queues_runs(database_url, token) -> None:
@@ -147,10 +158,17 @@ async def test_max_concurrent_workflows_queues_runs(database_url, token) -> None
         wf = await make_workflow(client, headers, chain(node("d", "action_delay", seconds=0.8)))
         ids = [(await (await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers)).get_json())
                ["execution_id"] for _ in range(3)]
-        await asyncio.sleep(0.3)
-        states = [(await _execution(client, headers, i, done=False))["status"] for i in ids]
-        assert states.count("running") == 1 and states.count("pending") == 2  # waiting, not dropped
-        done = [await _execution(client, headers, i) for i in ids]
+        observed: list[list[str]] = []
+
+        async def all_done() -> list | None:
+            details = [await _execution(client, headers, i, done=False) for i in ids]
+            observed.append([d["status"] for d in details])
+            return details if all(d["status"] not in ("pending", "running") for d in details) else None
+
+        done = await wait_for(all_done, timeout=20, interval=0.05)
+    # One at a time all along: the others waited (pending), none was dropped.
+    assert all(states.count("running") <= 1 for states in observed), observed
+    assert any(states.count("pending") >= 1 and "running" in states for states in observed), observed
     assert [d["status"] for d in done] == ["completed"] * 3
     spans = sorted((datetime.fromisoformat(d["started_at"]), datetime.fromisoformat(d["finished_at"])) for d in done)
     assert all(later[0] >= earlier[1] - timedelta(milliseconds=50) for earlier, later in zip(spans, spans[1:],

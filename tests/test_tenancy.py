@@ -1,0 +1,170 @@
+"""Tenancy, table-driven over every operation in the app's URL map.
+
+Community 1 owns a workflow W1 (a 60 s run), a schedule S1 and a running execution E1; community 2 owns W2, S2
+and E2. With a token of community 2 holding every scope:
+- "404" probes name community 1's objects (in the path or the body): the answer is 404 and no row of any
+  community changes;
+- "list" probes (also filtered by community 1's ids) return only community 2's rows, and change nothing;
+- "own" probes create or compute in community 2 only: community 1's rows do not change.
+Afterwards the same calls are replayed by the owner (the "control"), proving that each 404 came from the
+community filter and not from a malformed request. The table must name every operation (test below).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+from services.auth import SCOPES
+from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
+from tests.routes import FAR, REQUESTS, Call, Op, assert_covered, diff, snapshot
+
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1"}  # placeholders -> community 1's objects
+
+
+@dataclass(frozen=True)
+class Probe:
+    op: Op
+    expect: str = "404"  # "404" | "list" | "own"
+    ids: dict[str, str] = field(default_factory=lambda: dict(FOREIGN))
+    call: Call | None = None  # default: REQUESTS[op]
+    query: str = ""
+    own: tuple[str, ...] = ()  # list probes: community 2's objects the answer must include
+    control: int | None = None  # status the owner gets for the same call (run after every probe)
+    control_as: int = 1
+    control_ids: dict[str, str] | None = None
+
+    @property
+    def request(self) -> Call:
+        base = self.call or REQUESTS[self.op]
+        return Call(base.method, base.path + self.query, base.body, base.headers)
+
+    def __str__(self) -> str:
+        method, path, _ = self.request.render(self.ids)
+        return f"{method} {path} ({self.expect})"
+
+
+def op(method: str, rule: str) -> Op:
+    return (method, rule)
+
+
+SCHEDULE, WORKFLOW, EXECUTION = ("/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>",
+                                 "/api/v1/executions/<uuid:execution_id>")
+
+# Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
+PROBES: list[Probe] = [
+    Probe(op("GET", "/api/v1/schedules"), "list", own=("S2",)),
+    Probe(op("GET", "/api/v1/schedules"), "list", query="?workflow_id={W}"),
+    Probe(op("GET", "/api/v1/workflows"), "list", own=("W2",)),
+    Probe(op("GET", "/api/v1/executions"), "list", own=("E2",)),
+    Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
+    Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
+    Probe(op("GET", SCHEDULE), control=200),
+    Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
+    Probe(op("GET", SCHEDULE + "/executions"), control=200),
+    Probe(op("GET", "/api/v1/schedules/workflow/<uuid:workflow_id>"), control=200),
+    Probe(op("GET", WORKFLOW), control=200),
+    Probe(op("GET", EXECUTION), control=200),
+    Probe(op("POST", WORKFLOW + "/validate"), control=200),
+    Probe(op("POST", WORKFLOW + "/execute"), control=202),
+    Probe(op("POST", "/api/v1/schedules/preview"), "own"),
+    Probe(op("POST", "/api/v1/workflows"), "own"),
+    # Creating in one's own community, against the other community's workflow.
+    Probe(op("POST", "/api/v1/schedules"), control=201),
+    # Replacing one's own schedule, moving it onto the other community's workflow.
+    Probe(op("PUT", SCHEDULE), ids={"S": "S2", "W": "W1"},
+          call=Call("PUT", "/api/v1/schedules/{S}", {"workflow_id": "{W}", "schedule_config": FAR}),
+          control=200, control_as=2, control_ids={"S": "S2", "W": "W2"}),
+    Probe(op("PUT", SCHEDULE), control=200),
+    Probe(op("PATCH", SCHEDULE), control=200),
+    Probe(op("PUT", WORKFLOW), control=200),
+    Probe(op("POST", SCHEDULE + "/pause"), control=200),
+    Probe(op("POST", SCHEDULE + "/resume"), control=200),
+    Probe(op("POST", SCHEDULE + "/snooze"), control=200),
+    Probe(op("POST", SCHEDULE + "/run-now"), control=202),  # recorded as skipped: E1 still runs
+    Probe(op("POST", EXECUTION + "/cancel"), control=202),
+    Probe(op("POST", SCHEDULE + "/cancel"), control=200),
+    Probe(op("DELETE", SCHEDULE), control=200),
+    Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
+]
+
+
+def test_every_operation_has_a_tenancy_probe(settings) -> None:
+    from app import create_app
+
+    assert_covered((p.op for p in PROBES), create_app(settings), "test_tenancy.PROBES")
+
+
+def _item_ids(probe: Probe, body: dict) -> set[str]:
+    """The ids of a list answer's items (`/api/v1/schedules` -> schedule_id, ...)."""
+    kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions
+    return {str(item[kind[:-1] + "_id"]) for item in body["items"]}
+
+
+@pytest.fixture
+def headers_of(token):
+    def make(community: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(community, ' '.join(SCOPES))}"}
+
+    return make
+
+
+async def _world(client, chime, headers_of) -> dict[str, str]:
+    one, two = headers_of(1), headers_of(2)
+    ids = {"W1": await make_workflow(client, one, delay_workflow(60)), "W2": await make_workflow(client, two)}
+    ids["S1"] = (await make_schedule(client, one, ids["W1"], FAR))["schedule_id"]
+    ids["S2"] = (await make_schedule(client, two, ids["W2"], FAR))["schedule_id"]
+    for n, h in (("1", one), ("2", two)):
+        resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
+        assert resp.status_code == 202, await resp.get_json()
+        ids["E" + n] = (await resp.get_json())["execution_id"]
+
+    async def settled() -> bool:
+        # E1 runs (its 60 s delay) with its trigger step recorded, E2 (an empty workflow) is done: nothing moves.
+        e1 = await chime.dal.fetchrow("SELECT status FROM workflow_executions WHERE execution_id = $1",
+                                      uuid.UUID(ids["E1"]))
+        steps = await chime.dal.fetchval("SELECT count(*) FROM execution_steps WHERE execution_id = $1",
+                                         uuid.UUID(ids["E1"]))
+        e2 = await chime.dal.fetchval("SELECT status FROM workflow_executions WHERE execution_id = $1",
+                                      uuid.UUID(ids["E2"]))
+        return e1["status"] == "running" and steps == 1 and e2 == "completed"
+
+    await wait_for(settled, timeout=15)
+    return ids
+
+
+async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
+    world = await _world(client, chime, headers_of)
+    community1_ids = {world[k] for k in ("S1", "W1", "E1")}
+    for probe in PROBES:
+        ids = {k: world[v] for k, v in probe.ids.items()}
+        before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)
+        status, body = await probe.request.send(client, ids, headers_of(2))
+        after = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)
+        assert before == after, f"{probe} changed rows it must not touch: {diff(before, after)}"
+        if probe.expect == "404":
+            assert status == 404 and body["code"].endswith("not_found"), (str(probe), status, body)
+        elif probe.expect == "list":
+            assert status == 200, (str(probe), status, body)
+            got = _item_ids(probe, body)
+            assert not got & community1_ids, f"{probe} returned community 1's {got & community1_ids}"
+            assert all(item["community_id"] == 2 for item in body["items"]), str(probe)
+            assert {world[name] for name in probe.own} <= got, (str(probe), got)
+        else:
+            assert 200 <= status < 300, (str(probe), status, body)
+            assert body.get("community_id", 2) == 2, (str(probe), body)
+
+    # Controls: the same calls by the owner succeed, so each 404 above was the community filter at work.
+    for probe in PROBES:
+        if probe.expect == "own":
+            continue
+        ids = {k: world[v] for k, v in (probe.control_ids or probe.ids).items()}
+        status, body = await probe.request.send(client, ids, headers_of(probe.control_as))
+        if probe.expect == "list":
+            got = _item_ids(probe, body)
+            mine = community1_ids & got
+            assert status == 200 and mine, f"control of {probe}: the owner should see its rows, got {got}"
+        else:
+            assert status == probe.control, f"control of {probe}: {status} {body}"
