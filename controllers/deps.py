@@ -13,6 +13,7 @@ from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
 from services.auth import Principal
 from services.errors import PreconditionFailed
+from services.schemas import INT4_MAX
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -34,7 +35,8 @@ def if_match() -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits within int4 (the version column): '²'.isdigit() is True and 10**11 overflows the column.
+    if not (value.isascii() and value.isdecimal()) or len(value) > 10 or int(value) > INT4_MAX:
         raise PreconditionFailed(f"If-Match {raw!r} is not a version this API issued", code="invalid_if_match")
     return int(value)
 

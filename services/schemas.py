@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -17,33 +17,50 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Bounds: every integer fits its column (int4), and the ones with a meaning get a sane maximum.
+INT4_MAX = 2_147_483_647
+MAX_JITTER_SECONDS = 7 * 86400          # a week of deterministic delay is already far past any real use
+MAX_GRACE_SECONDS = 366 * 86400         # a catch-up window of a year
+MAX_CRON_LENGTH = 200
+MAX_RRULE_LENGTH = 2000
+MAX_TIMEZONE_LENGTH = 64                # the longest IANA name is 32 characters
+
+CronExpression = Annotated[str, Field(min_length=1, max_length=MAX_CRON_LENGTH)]
+IntervalSeconds = Annotated[int, Field(ge=1, le=INT4_MAX)]
+RRuleText = Annotated[str, Field(min_length=1, max_length=MAX_RRULE_LENGTH)]
+TimezoneName = Annotated[str, Field(min_length=1, max_length=MAX_TIMEZONE_LENGTH)]
+MaxExecutions = Annotated[int, Field(ge=1, le=INT4_MAX)]
+JitterSeconds = Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS)]
+GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS)]
+
+
 class ScheduleConfig(Strict):
     schedule_type: ScheduleType
-    cron_expression: str | None = None
-    interval_seconds: int | None = None
+    cron_expression: CronExpression | None = None
+    interval_seconds: IntervalSeconds | None = None
     scheduled_time: AwareDatetime | None = None
-    rrule: str | None = None
-    timezone: str = "UTC"
+    rrule: RRuleText | None = None
+    timezone: TimezoneName = "UTC"
     start_at: AwareDatetime | None = None
     end_at: AwareDatetime | None = None
-    max_executions: int | None = None
-    jitter_seconds: int = Field(0, ge=0)
-    grace_period_seconds: int = Field(900, ge=0)
+    max_executions: MaxExecutions | None = None
+    jitter_seconds: JitterSeconds = 0
+    grace_period_seconds: GraceSeconds = 900
     overlap_policy: OverlapPolicy = "skip"
 
 
 class ScheduleConfigPatch(Strict):
     schedule_type: ScheduleType | None = None
-    cron_expression: str | None = None
-    interval_seconds: int | None = None
+    cron_expression: CronExpression | None = None
+    interval_seconds: IntervalSeconds | None = None
     scheduled_time: AwareDatetime | None = None
-    rrule: str | None = None
-    timezone: str | None = None
+    rrule: RRuleText | None = None
+    timezone: TimezoneName | None = None
     start_at: AwareDatetime | None = None
     end_at: AwareDatetime | None = None
-    max_executions: int | None = None
-    jitter_seconds: int | None = Field(None, ge=0)
-    grace_period_seconds: int | None = Field(None, ge=0)
+    max_executions: MaxExecutions | None = None
+    jitter_seconds: JitterSeconds | None = None
+    grace_period_seconds: GraceSeconds | None = None
     overlap_policy: OverlapPolicy | None = None
 
 
