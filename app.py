@@ -31,10 +31,10 @@ from services.container import VERSION, Services
 from services.errors import ApiError, Unauthorized, ValidationFailed
 from services.json_guard import JsonRefused, parse_body, printable
 from services.logs import request_id_var, setup_logging
+from services.openapi import PUBLIC_PATHS, ChimeOpenAPIProvider
 
 log = logging.getLogger("chime.http")
 JSON_METHODS = ("POST", "PUT", "PATCH")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
 
 
 class ChimeJSONProvider(DefaultJSONProvider):
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         info={"title": "Chime", "version": VERSION, "description": "Workflow schedules, each fire exactly once."},
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
         security=[{"bearer": []}],
+        openapi_provider_class=ChimeOpenAPIProvider,
     )
     app.json = ChimeJSONProvider(app)
     for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp):
@@ -273,7 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         from services.embedded_pg import start_embedded
         from services.migrations import apply_migrations
 
-        dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+        try:
+            dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+        except ConfigError as exc:
+            print(f"chime: configuration error: {exc}", file=sys.stderr)
+            return 2
 
         async def _migrate() -> list[str]:
             dal = AsyncDAL(dsn, min_size=1, max_size=1)
@@ -286,7 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         applied = asyncio.run(_migrate())
         print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
         return 0
-    serve(settings)
+    try:
+        serve(settings)
+    except ConfigError as exc:  # e.g. no DATABASE_URL and no embedded PostgreSQL installed
+        print(f"chime: configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -13,6 +13,7 @@ from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
 from services.auth import Principal
 from services.errors import PreconditionFailed
+from services.openapi import OPTIONAL_BODY_ATTRIBUTE
 from services.schemas import INT4_MAX
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def optional_body(model: type[BaseModel]) -> Callable:
 
     def decorator(func: Callable) -> Callable:
         setattr(func, QUART_SCHEMA_REQUEST_ATTRIBUTE, (model, DataSource.JSON))
+        setattr(func, OPTIONAL_BODY_ATTRIBUTE, True)  # documented as `requestBody.required: false`
 
         @wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
