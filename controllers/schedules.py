@@ -84,7 +84,7 @@ async def get_schedule(schedule_id: UUID):
 
 @bp.put("/<uuid:schedule_id>")
 @tag(["schedules"])
-@error_responses(404, 412)
+@error_responses(404, 409, 412)
 @validate_request(ScheduleReplace)
 @validate_response(ScheduleOut)
 async def replace_schedule(schedule_id: UUID, data: ScheduleReplace):
@@ -94,7 +94,7 @@ async def replace_schedule(schedule_id: UUID, data: ScheduleReplace):
 
 @bp.patch("/<uuid:schedule_id>")
 @tag(["schedules"])
-@error_responses(412)
+@error_responses(409, 412)
 @validate_request(SchedulePatch)
 @validate_response(ScheduleOut)
 async def patch_schedule(schedule_id: UUID, data: SchedulePatch):

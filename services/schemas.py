@@ -78,12 +78,13 @@ MAX_RRULE_LENGTH = 2000
 MAX_TIMEZONE_LENGTH = 64                # the longest IANA name is 32 characters
 
 CronExpression = Annotated[str, Field(min_length=1, max_length=MAX_CRON_LENGTH)]
-IntervalSeconds = Annotated[BodyInt, Field(ge=1, le=INT4_MAX)]
+IntervalSeconds = Annotated[int, Field(ge=1, le=INT4_MAX), BeforeValidator(_json_int)]
 RRuleText = Annotated[str, Field(min_length=1, max_length=MAX_RRULE_LENGTH)]
 TimezoneName = Annotated[str, Field(min_length=1, max_length=MAX_TIMEZONE_LENGTH)]
-MaxExecutions = Annotated[BodyInt, Field(ge=1, le=INT4_MAX)]
-JitterSeconds = Annotated[BodyInt, Field(ge=0, le=MAX_JITTER_SECONDS)]
-GraceSeconds = Annotated[BodyInt, Field(ge=0, le=MAX_GRACE_SECONDS)]
+# (constraints before the validator: nested Annotated aliases would leak "ge"/"le" into the JSON schema)
+MaxExecutions = Annotated[int, Field(ge=1, le=INT4_MAX), BeforeValidator(_json_int)]
+JitterSeconds = Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS), BeforeValidator(_json_int)]
+GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS), BeforeValidator(_json_int)]
 
 
 # Which timing field each schedule_type needs (services/schedule_rules.py enforces it; the others must be absent).
@@ -416,7 +417,7 @@ class PauseIn(InputModel):
 
 class SnoozeIn(InputModel):
     until: Timestamp | None = None
-    seconds: BodyInt | None = Field(None, ge=1, le=366 * 86400)
+    seconds: Annotated[int, Field(ge=1, le=366 * 86400), BeforeValidator(_json_int)] | None = None
 
 
 class RunNowIn(InputModel):

@@ -236,3 +236,21 @@ async def test_bounds_are_in_the_openapi_document(client) -> None:
     assert bounds(props["timezone"])[2] == 64
     patch = schemas["ScheduleConfigPatch"]["properties"]
     assert bounds(patch["interval_seconds"])[:2] == (1, INT4_MAX)
+
+
+async def test_write_to_a_cancelled_schedule_is_409_without_if_match_and_412_with_it(chime, client, auth,
+                                                                                     workflow) -> None:
+    """Found by the fuzzer: PATCH of a cancelled schedule answered 412 although no If-Match was sent."""
+    headers = auth()
+    created = await client.post("/api/v1/schedules", headers=headers,
+                                json={"workflow_id": workflow["workflow_id"], "schedule_config": interval(60)})
+    sid = (await created.get_json())["schedule_id"]
+    assert (await client.post(f"/api/v1/schedules/{sid}/cancel", headers=headers)).status_code == 200
+    plain = await client.patch(f"/api/v1/schedules/{sid}", headers=headers, json={"name": "x"})
+    body = await plain.get_json()
+    assert plain.status_code == 409 and body["code"] == "schedule_cancelled", body
+    put = await client.put(f"/api/v1/schedules/{sid}", headers=headers, json={"schedule_config": interval(30)})
+    assert put.status_code == 409, await put.get_json()
+    conditional = await client.patch(f"/api/v1/schedules/{sid}", headers={**headers, "If-Match": '"1"'},
+                                     json={"name": "x"})
+    assert conditional.status_code == 412, await conditional.get_json()
