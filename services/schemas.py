@@ -142,6 +142,11 @@ class ScheduleConfigPatch(InputModel):
 
 
 class ScheduleCreate(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
+        "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
+        "context_data": {"channel": "general"}}]})
+
     workflow_id: Uuid
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfig
@@ -228,6 +233,9 @@ class WorkflowRemoved(BaseModel):
 
 
 class PreviewRequest(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "schedule_config": {"schedule_type": "interval", "interval_seconds": 3600}, "count": 3}]})
+
     schedule_config: ScheduleConfig
     after: Timestamp | None = None
     count: BodyInt = Field(10, ge=1, le=100)
@@ -256,6 +264,9 @@ class RetryConfig(InputModel):
 
 
 class WorkflowIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "standup reminder", "description": "posts at 9", "definition": {}}]})
+
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     definition: dict[str, Any] = Field(default_factory=dict)
@@ -275,6 +286,9 @@ class DefinitionVerdict(BaseModel):
 
 
 class ExecuteIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"context_data": {"who": "ops"}, "dry_run": True}]})
+
     context_data: dict[str, Any] | None = None
     dry_run: StrictBool = False
 
@@ -412,10 +426,14 @@ class ExecutionListQuery(InputModel):
 
 
 class PauseIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "holiday"}]})
+
     note: str | None = Field(None, max_length=1000)
 
 
 class SnoozeIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"seconds": 3600}]})
+
     until: Timestamp | None = None
     seconds: Annotated[int, Field(ge=1, le=366 * 86400), BeforeValidator(_json_int)] | None = None
 
