@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 ScheduleType = Literal["cron", "interval", "one_time", "rrule"]
 OverlapPolicy = Literal["skip", "allow", "buffer_one", "cancel_other"]
@@ -28,6 +28,23 @@ def _rfc3339(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-01T09:00:00Z")
+    return value
+
+
+# Date-times are accepted a day inside Python's range: the time computations convert to local zones (up to
+# +-14 h) and step by microseconds, which overflow at the very edges (a year-1 or year-9999 instant).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _utc_representable(value: datetime) -> datetime:
+    # 0001-01-01T00:00:00+05:00 and 9999-12-31T23:00:00-05:00 are valid RFC 3339 but have no UTC datetime at all.
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must lie between 0001-01-02T00:00:00Z and 9999-12-31T00:00:00Z")
     return value
 
 
@@ -58,7 +75,7 @@ def _query_int(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc_representable)]
 Uuid = Annotated[UUID, BeforeValidator(_canonical_uuid)]
 BodyInt = Annotated[int, BeforeValidator(_json_int)]      # a JSON integer (60 or 60.0): not "60", not true
 QueryInt = Annotated[int, BeforeValidator(_query_int)]    # query strings: ASCII digits only

@@ -254,3 +254,47 @@ async def test_write_to_a_cancelled_schedule_is_409_without_if_match_and_412_wit
     conditional = await client.patch(f"/api/v1/schedules/{sid}", headers={**headers, "If-Match": '"1"'},
                                      json={"name": "x"})
     assert conditional.status_code == 412, await conditional.get_json()
+
+
+# --- date-times at the edges of the representable range (found by the fuzzer: asyncpg/timing overflowed -> 500) ---
+
+EDGE_TIMES = [
+    ("snooze", {"until": "0001-01-01T09:43:17.7761+22:06"}, "until"),
+    ("snooze", {"until": "9999-12-31T23:00:00-05:00"}, "until"),
+    ("preview", {"schedule_config": interval(60, start_at="0001-01-01T00:00:00Z")}, "schedule_config.start_at"),
+    ("preview", {"schedule_config": {"schedule_type": "rrule", "rrule": "FREQ=DAILY", "timezone": "America/New_York",
+                                     "start_at": "0001-01-01T00:00:00.000001Z"}}, "schedule_config.start_at"),
+    ("preview", {"schedule_config": {"schedule_type": "rrule", "rrule": "FREQ=DAILY", "timezone": "Pacific/Kiritimati",
+                                     "start_at": "9999-12-31T23:59:59Z"}}, "schedule_config.start_at"),
+    ("preview", {"schedule_config": interval(60), "after": "0001-01-01T00:00:00+05:00"}, "after"),
+    ("create", {"schedule_config": {"schedule_type": "one_time", "scheduled_time": "9999-12-31T23:00:00-05:00"}},
+     "schedule_config.scheduled_time"),
+]
+
+
+@pytest.mark.parametrize(("where", "body", "field"), EDGE_TIMES, ids=[f"{w}-{i}" for i, (w, _, _) in
+                                                                   enumerate(EDGE_TIMES)])
+async def test_date_times_outside_the_safe_range_are_400(chime, client, auth, workflow, where, body, field) -> None:
+    headers = auth()
+    created = await client.post("/api/v1/schedules", headers=headers,
+                                json={"workflow_id": workflow["workflow_id"], "schedule_config": interval(60)})
+    sid = (await created.get_json())["schedule_id"]
+    url = {"snooze": f"/api/v1/schedules/{sid}/snooze", "preview": "/api/v1/schedules/preview",
+           "create": "/api/v1/schedules"}[where]
+    if where == "create":
+        body = {"workflow_id": workflow["workflow_id"], **body}
+    resp = await client.post(url, headers=headers, json=body)
+    data = await resp.get_json()
+    assert resp.status_code == 400 and data["details"][0]["field"] == field, data
+    assert (await counts(chime))[1] == 1
+    row = await chime.dal.fetchrow("SELECT version, snoozed_until FROM workflow_schedules")
+    assert (row["version"], row["snoozed_until"]) == (1, None)
+
+
+async def test_edge_times_in_queries_are_400_and_the_far_future_end_is_fine(client, auth, workflow) -> None:
+    headers = auth()
+    resp = await client.get("/api/v1/executions?since=0001-01-01T00:00:00%2B05:00", headers=headers)
+    assert resp.status_code == 400 and (await resp.get_json())["details"][0]["field"] == "since"
+    ok = await client.post("/api/v1/schedules", headers=headers, json={
+        "workflow_id": workflow["workflow_id"], "schedule_config": interval(60, end_at="9999-12-31T00:00:00Z")})
+    assert ok.status_code == 201, await ok.get_json()
