@@ -46,12 +46,15 @@ def with_etag(body: Any, version: int, status: int = 200) -> tuple[Any, int, dic
     return body, status, {"ETag": f'"{version}"'}
 
 
-def optional_body(model: type[BaseModel]) -> Callable:
-    """Like quart-schema's validate_request, but an empty body means `{}` (lifecycle calls rarely need one)."""
+def optional_body(model: type[BaseModel], *, documented_optional: bool = True) -> Callable:
+    """Like quart-schema's validate_request, but an empty body means `{}` (lifecycle calls rarely need one).
+
+    `documented_optional=False` when `{}` is never valid for the operation (snooze needs until or seconds),
+    so the OpenAPI document says the body is required."""
 
     def decorator(func: Callable) -> Callable:
         setattr(func, QUART_SCHEMA_REQUEST_ATTRIBUTE, (model, DataSource.JSON))
-        setattr(func, OPTIONAL_BODY_ATTRIBUTE, True)  # documented as `requestBody.required: false`
+        setattr(func, OPTIONAL_BODY_ATTRIBUTE, documented_optional)  # `requestBody.required: false` when True
 
         @wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -155,7 +155,7 @@ async def resume_schedule(schedule_id: UUID):
 @bp.post("/<uuid:schedule_id>/snooze")
 @tag(["schedules", "lifecycle"])
 @error_responses(409)
-@optional_body(SnoozeIn)
+@optional_body(SnoozeIn, documented_optional=False)
 @validate_response(ScheduleOut)
 async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
     if (data.until is None) == (data.seconds is None):

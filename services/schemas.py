@@ -449,7 +449,12 @@ class PauseIn(InputModel):
 
 
 class SnoozeIn(InputModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"seconds": 3600}]})
+    # Exactly one of the two (the handler answers 400 invalid_snooze otherwise), said in the schema too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"seconds": 3600}],
+        "oneOf": [{"required": ["until"], "properties": {"until": {"type": "string"}, "seconds": {"type": "null"}}},
+                  {"required": ["seconds"], "properties": {"seconds": {"type": "integer"}, "until": {"type": "null"}}}],
+    })
 
     until: Timestamp | None = None
     seconds: Annotated[int, Field(ge=1, le=366 * 86400), BeforeValidator(_json_int)] | None = None

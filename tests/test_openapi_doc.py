@@ -98,7 +98,7 @@ async def test_path_ids_are_uuids_and_bodies_are_required_unless_optional(doc) -
             if param["in"] == "path":
                 assert param["schema"] == {"type": "string", "format": "uuid"}, (method, path)
         if "requestBody" in op:
-            optional = path.endswith(("/pause", "/snooze", "/run-now", "/validate", "/execute"))
+            optional = path.endswith(("/pause", "/run-now", "/validate", "/execute"))
             assert op["requestBody"]["required"] is (not optional), (method, path)
 
 
