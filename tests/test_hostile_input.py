@@ -146,6 +146,7 @@ async def test_well_formed_bodies_still_pass(client, auth, workflow) -> None:
     body = await resp.get_json()
     assert resp.status_code == 201, body
     assert body["name"] == "ünïcødé ✓ 😀" and body["context_data"]["big"] == 10**30
+    assert "Connection" not in resp.headers  # a body read in full keeps the connection alive
 
 
 # --- 2. Every integer has the bounds of its column; strings that need it have a max length ---------------------

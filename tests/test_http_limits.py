@@ -65,6 +65,11 @@ def assert_413_closes(resp: http.client.HTTPResponse) -> None:
 def test_oversize_content_length_gets_413_and_connection_close(live: ServiceProcess, bearer: str) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
     try:
+        conn.request("POST", "/api/v1/workflows", body=b'{"name": "fits"}',
+                     headers={"Authorization": bearer, "Content-Type": "application/json"})
+        ok = conn.getresponse()
+        ok.read()
+        assert ok.status == 201 and ok.getheader("Connection") is None  # a body read in full: kept alive
         follow_up_works(conn, bearer)  # the connection is kept alive before the 413 ...
         conn.request("POST", "/api/v1/workflows", body=oversize_json(LIMIT * 4),
                      headers={"Authorization": bearer, "Content-Type": "application/json"})
