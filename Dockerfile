@@ -4,11 +4,13 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PORT=8070
 WORKDIR /app
 
-# Dependencies first: this layer is reused until requirements.txt changes.
+# Dependencies first: this layer is reused until requirements.txt changes. Runtime packages only: the
+# embedded PostgreSQL and the test tools are in requirements-dev.txt, so DATABASE_URL is required here.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 RUN useradd --create-home --uid 10001 chime
+# .dockerignore keeps .env (the JWT secret), .data (database files), .venv, .git, caches and tests out.
 COPY --chown=chime:chime . .
 USER chime
 

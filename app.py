@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -29,12 +28,13 @@ from config import ConfigError, Settings, load_dotenv_file, load_settings
 from controllers import executions, health, schedules, workflows
 from services.auth import verify_token
 from services.container import VERSION, Services
-from services.errors import ApiError, Unauthorized
+from services.errors import ApiError, Unauthorized, ValidationFailed
+from services.json_guard import JsonRefused, parse_body, printable
 from services.logs import request_id_var, setup_logging
+from services.openapi import PUBLIC_PATHS, ChimeOpenAPIProvider
 
 log = logging.getLogger("chime.http")
 JSON_METHODS = ("POST", "PUT", "PATCH")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
 
 
 class ChimeJSONProvider(DefaultJSONProvider):
@@ -56,6 +56,34 @@ def error_body(message: str, code: str, details: list | None = None) -> dict[str
     return body
 
 
+def refuse_nul_in_url() -> None:
+    """NUL in a path segment or query parameter is refused before routing or validation sees it."""
+    if "\x00" in request.path:
+        raise ValidationFailed("path", "contains a NUL character (%00)", code="nul_character")
+    if b"%00" in request.query_string or b"\x00" in request.query_string:
+        for key, value in request.args.items(multi=True):
+            if "\x00" in key:
+                raise ValidationFailed("query", f"parameter name {printable(key)!r} contains a NUL character (%00)",
+                                       code="nul_character")
+            if "\x00" in value:
+                raise ValidationFailed(f"query.{key}", "contains a NUL character (%00)", code="nul_character")
+
+
+def body_left_unread() -> bool:
+    """True when a response goes out before the request body was received in full (413, or an error raised
+    before the body was read): the connection then cannot carry another request."""
+    if request.content_length in (None, 0) and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return False
+    body = request.body
+    complete = getattr(body, "_complete", None)  # quart.wrappers.request.Body
+    return complete is None or not complete.is_set() or getattr(body, "_must_raise", None) is not None
+
+
+# Codes kept from the semantic checks that the pydantic bounds now run first.
+FIELD_CODES = {"interval_seconds": "invalid_interval", "max_executions": "invalid_max_executions"}
+BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
 def _schema_details(exc: RequestSchemaValidationError) -> tuple[str, str, list[dict[str, str]]]:
     """Pydantic errors -> (message, code, details), each naming the field path."""
     errors = getattr(exc.validation_error, "errors", None)
@@ -72,6 +100,8 @@ def _schema_details(exc: RequestSchemaValidationError) -> tuple[str, str, list[d
         elif field.endswith("schedule_type"):
             code = "unknown_schedule_type"
             message = f"must be one of cron, interval, one_time, rrule (got {err.get('input')!r})"
+        elif kind in BOUND_ERRORS and str(err.get("loc", ("",))[-1]) in FIELD_CODES:
+            code, message = FIELD_CODES[str(err["loc"][-1])], err.get("msg", "is out of range")
         else:
             code, message = "invalid_field", err.get("msg", "is invalid")
         details.append({"field": field, "message": message})
@@ -91,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         info={"title": "Chime", "version": VERSION, "description": "Workflow schedules, each fire exactly once."},
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
         security=[{"bearer": []}],
+        openapi_provider_class=ChimeOpenAPIProvider,
     )
     app.json = ChimeJSONProvider(app)
     for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp):
@@ -118,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("missing bearer token", error="invalid_request")
             g.principal = verify_token(token.strip(), settings)
+        refuse_nul_in_url()
         if request.method in JSON_METHODS:
             length = request.content_length
             if length is not None and length > settings.max_body_bytes:
@@ -128,15 +160,22 @@ def create_app(settings: Settings | None = None) -> Quart:
                 if not request.is_json:
                     raise ApiError("request body must be application/json", code="unsupported_media_type", status=415)
                 try:
-                    json.loads(body)
-                except (ValueError, UnicodeDecodeError) as exc:
+                    data = parse_body(body)
+                except JsonRefused as exc:
+                    raise ValidationFailed(exc.path, exc.message, code=exc.code) from None
+                except ValueError as exc:  # also UnicodeDecodeError
                     raise ApiError(f"request body is not valid JSON: {exc}", code="malformed_json") from None
+                # The one parse is handed to validate_request/optional_body (Quart's get_json cache).
+                request._cached_json = {False: data, True: data}
 
     @app.after_request
     async def _finish(response: Response) -> Response:
         rid = getattr(g, "request_id", None)
         if rid:
             response.headers["X-Request-ID"] = rid
+        if response.status_code == 413 or body_left_unread():
+            # The rest of the body is never read: a keep-alive client must not send its next request here.
+            response.headers["Connection"] = "close"
         if request.path not in ("/healthz", "/readyz"):
             started = getattr(g, "started", None)
             log.info("request", extra={
@@ -147,7 +186,12 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError):
-        return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
+        status = exc.status
+        if status == 412 and "If-Match" not in request.headers:
+            # RFC 9110: 412 answers a precondition the client sent. Without If-Match, a write refused because of
+            # the object's state (e.g. a cancelled schedule) is a state conflict: 409, as docs/design.md says.
+            status = 409
+        return error_body(exc.message, exc.code, exc.details), status, exc.headers
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):
@@ -161,7 +205,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         message = "request body is too large" if exc.code == 413 else (exc.description or exc.name)
         if exc.code == 400 and "JSON" in (exc.description or ""):
             code, message = "malformed_json", "request body is not valid JSON"
-        return error_body(message, code), exc.code or 500
+        # 405 says which methods the resource has (Allow), as RFC 9110 requires.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        return error_body(message, code), exc.code or 500, headers
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):
@@ -233,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
         from services.embedded_pg import start_embedded
         from services.migrations import apply_migrations
 
-        dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+        try:
+            dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+        except ConfigError as exc:
+            print(f"chime: configuration error: {exc}", file=sys.stderr)
+            return 2
 
         async def _migrate() -> list[str]:
             dal = AsyncDAL(dsn, min_size=1, max_size=1)
@@ -246,7 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         applied = asyncio.run(_migrate())
         print(f"applied: {', '.join(applied) or 'nothing (up to date)'}")
         return 0
-    serve(settings)
+    try:
+        serve(settings)
+    except ConfigError as exc:  # e.g. no DATABASE_URL and no embedded PostgreSQL installed
+        print(f"chime: configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

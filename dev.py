@@ -4,7 +4,9 @@
     python3 dev.py start     create .venv, install dependencies, write .env (random JWT secret), serve
     python3 dev.py test      same set-up, then ruff and the whole test suite (extra args go to pytest)
 
-Both are idempotent: a second run reuses the environment and only reinstalls when requirements.txt changes.
+Both are idempotent: a second run reuses the environment and only reinstalls when requirements.txt or
+requirements-dev.txt changes. Development installs requirements-dev.txt (runtime + embedded PostgreSQL +
+test tools); the Docker image installs requirements.txt only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".requirements.sha256"
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")  # the dev file includes the runtime one (-r)
 
 
 def ensure_venv() -> None:
@@ -30,12 +33,20 @@ def ensure_venv() -> None:
     if not PYTHON.exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    wanted = requirements_digest()
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         print("installing dependencies ...", flush=True)
         subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(ROOT / "requirements.txt")], check=True)
+                        "-r", str(ROOT / "requirements-dev.txt")], check=True)
         STAMP.write_text(wanted)
+
+
+def requirements_digest() -> str:
+    """One digest over both files, so a change to either reinstalls."""
+    digest = hashlib.sha256()
+    for name in REQUIREMENTS:
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def ensure_env_file() -> None:

@@ -13,6 +13,8 @@ from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
 from services.auth import Principal
 from services.errors import PreconditionFailed
+from services.openapi import OPTIONAL_BODY_ATTRIBUTE
+from services.schemas import INT4_MAX
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -34,7 +36,8 @@ def if_match() -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits within int4 (the version column): '²'.isdigit() is True and 10**11 overflows the column.
+    if not (value.isascii() and value.isdecimal()) or len(value) > 10 or int(value) > INT4_MAX:
         raise PreconditionFailed(f"If-Match {raw!r} is not a version this API issued", code="invalid_if_match")
     return int(value)
 
@@ -43,11 +46,15 @@ def with_etag(body: Any, version: int, status: int = 200) -> tuple[Any, int, dic
     return body, status, {"ETag": f'"{version}"'}
 
 
-def optional_body(model: type[BaseModel]) -> Callable:
-    """Like quart-schema's validate_request, but an empty body means `{}` (lifecycle calls rarely need one)."""
+def optional_body(model: type[BaseModel], *, documented_optional: bool = True) -> Callable:
+    """Like quart-schema's validate_request, but an empty body means `{}` (lifecycle calls rarely need one).
+
+    `documented_optional=False` when `{}` is never valid for the operation (snooze needs until or seconds),
+    so the OpenAPI document says the body is required."""
 
     def decorator(func: Callable) -> Callable:
         setattr(func, QUART_SCHEMA_REQUEST_ATTRIBUTE, (model, DataSource.JSON))
+        setattr(func, OPTIONAL_BODY_ATTRIBUTE, documented_optional)  # `requestBody.required: false` when True
 
         @wraps(func)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -8,6 +8,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_response
 
 from controllers.deps import caller, services
+from services.openapi import error_responses
 from services.schemas import ExecutionList, ExecutionListQuery, ExecutionOut
 
 bp = Blueprint("executions", __name__, url_prefix="/api/v1/executions")
@@ -35,6 +36,7 @@ async def get_execution(execution_id: UUID):
 
 @bp.post("/<uuid:execution_id>/cancel")
 @tag(["executions"])
+@error_responses(409)
 @validate_response(ExecutionOut, 202)
 async def cancel_execution(execution_id: UUID):
     row = await services().executions.cancel(caller("schedules:write"), execution_id)

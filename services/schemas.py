@@ -2,66 +2,182 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 ScheduleType = Literal["cron", "interval", "one_time", "rrule"]
 OverlapPolicy = Literal["skip", "allow", "buffer_one", "cancel_other"]
 ScheduleStatus = Literal["active", "paused", "completed", "cancelled"]
 
 
-class Strict(BaseModel):
+# --- Input types: exactly what the OpenAPI document says, no lax coercion ---------------------------------------
+# pydantic's lax mode would take "60" or true for an integer, 0 for false, 1700000000 or "2030-01-01 09:00" for a
+# date-time and a brace/URN/hyphen-less form for a uuid; a client reading the schema must not be able to rely
+# on any of that, and a fuzzer rightly reports it as schema-violating input accepted.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_QUERY_INT = re.compile(r"-?[0-9]{1,19}")
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, datetime):  # already parsed (a stored row being re-validated)
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-01T09:00:00Z")
+    return value
+
+
+# Date-times are accepted a day inside Python's range: the time computations convert to local zones (up to
+# +-14 h) and step by microseconds, which overflow at the very edges (a year-1 or year-9999 instant).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _utc_representable(value: datetime) -> datetime:
+    # 0001-01-01T00:00:00+05:00 and 9999-12-31T23:00:00-05:00 are valid RFC 3339 but have no UTC datetime at all.
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError("must lie between 0001-01-02T00:00:00Z and 9999-12-31T00:00:00Z")
+    return value
+
+
+def _canonical_uuid(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise ValueError("must be a UUID in its canonical 8-4-4-4-12 form")
+    return value
+
+
+def _json_int(value: Any) -> Any:
+    # JSON Schema's integer is a number with no fraction (45.0 included); strings and booleans are not numbers.
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be an integer")
+    return value
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a number")
+    return value
+
+
+def _query_int(value: Any) -> Any:
+    if isinstance(value, str) and not _QUERY_INT.fullmatch(value):
+        raise ValueError("must be an integer")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc_representable)]
+Uuid = Annotated[UUID, BeforeValidator(_canonical_uuid)]
+BodyInt = Annotated[int, BeforeValidator(_json_int)]      # a JSON integer (60 or 60.0): not "60", not true
+QueryInt = Annotated[int, BeforeValidator(_query_int)]    # query strings: ASCII digits only
+Number = Annotated[float, BeforeValidator(_json_number)]  # a JSON number: not "1.5", not true
+
+
+class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ScheduleConfig(Strict):
+# Bounds: every integer fits its column (int4), and the ones with a meaning get a sane maximum.
+INT4_MAX = 2_147_483_647
+MAX_JITTER_SECONDS = 7 * 86400          # a week of deterministic delay is already far past any real use
+MAX_GRACE_SECONDS = 366 * 86400         # a catch-up window of a year
+MAX_CRON_LENGTH = 200
+MAX_RRULE_LENGTH = 2000
+MAX_TIMEZONE_LENGTH = 64                # the longest IANA name is 32 characters
+
+CronExpression = Annotated[str, Field(min_length=1, max_length=MAX_CRON_LENGTH)]
+IntervalSeconds = Annotated[int, Field(ge=1, le=INT4_MAX), BeforeValidator(_json_int)]
+RRuleText = Annotated[str, Field(min_length=1, max_length=MAX_RRULE_LENGTH)]
+TimezoneName = Annotated[str, Field(min_length=1, max_length=MAX_TIMEZONE_LENGTH)]
+# (constraints before the validator: nested Annotated aliases would leak "ge"/"le" into the JSON schema)
+MaxExecutions = Annotated[int, Field(ge=1, le=INT4_MAX), BeforeValidator(_json_int)]
+JitterSeconds = Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS), BeforeValidator(_json_int)]
+GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS), BeforeValidator(_json_int)]
+
+
+# Which timing field each schedule_type needs (services/schedule_rules.py enforces it; the others must be absent).
+TIMING_FIELDS = {"interval": "interval_seconds", "one_time": "scheduled_time", "cron": "cron_expression",
+                 "rrule": "rrule"}
+
+
+def _timing_variants(schema: dict[str, Any]) -> None:
+    """Documents the per-type rule in the schema: one `oneOf` branch per schedule_type, requiring its own
+    timing field and allowing none of the others, so clients (and fuzzers) see what is accepted."""
+    props = schema["properties"]
+    branches = []
+    for kind, needed in TIMING_FIELDS.items():
+        options = props[needed].get("anyOf", [props[needed]])
+        branch_props: dict[str, Any] = {"schedule_type": {"const": kind}}
+        branch_props[needed] = next(o for o in options if o.get("type") != "null")
+        for other in TIMING_FIELDS.values():
+            if other != needed:
+                branch_props[other] = {"type": "null"}
+        branches.append({"title": f"{kind} schedule", "properties": branch_props,
+                         "required": ["schedule_type", needed]})
+    schema["oneOf"] = branches
+
+
+class ScheduleConfig(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_timing_variants)
+
     schedule_type: ScheduleType
-    cron_expression: str | None = None
-    interval_seconds: int | None = None
-    scheduled_time: AwareDatetime | None = None
-    rrule: str | None = None
-    timezone: str = "UTC"
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
-    max_executions: int | None = None
-    jitter_seconds: int = Field(0, ge=0)
-    grace_period_seconds: int = Field(900, ge=0)
+    cron_expression: CronExpression | None = None
+    interval_seconds: IntervalSeconds | None = None
+    scheduled_time: Timestamp | None = None
+    rrule: RRuleText | None = None
+    timezone: TimezoneName = "UTC"
+    start_at: Timestamp | None = None
+    end_at: Timestamp | None = None
+    max_executions: MaxExecutions | None = None
+    jitter_seconds: JitterSeconds = 0
+    grace_period_seconds: GraceSeconds = 900
     overlap_policy: OverlapPolicy = "skip"
 
 
-class ScheduleConfigPatch(Strict):
+class ScheduleConfigPatch(InputModel):
     schedule_type: ScheduleType | None = None
-    cron_expression: str | None = None
-    interval_seconds: int | None = None
-    scheduled_time: AwareDatetime | None = None
-    rrule: str | None = None
-    timezone: str | None = None
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
-    max_executions: int | None = None
-    jitter_seconds: int | None = Field(None, ge=0)
-    grace_period_seconds: int | None = Field(None, ge=0)
+    cron_expression: CronExpression | None = None
+    interval_seconds: IntervalSeconds | None = None
+    scheduled_time: Timestamp | None = None
+    rrule: RRuleText | None = None
+    timezone: TimezoneName | None = None
+    start_at: Timestamp | None = None
+    end_at: Timestamp | None = None
+    max_executions: MaxExecutions | None = None
+    jitter_seconds: JitterSeconds | None = None
+    grace_period_seconds: GraceSeconds | None = None
     overlap_policy: OverlapPolicy | None = None
 
 
-class ScheduleCreate(Strict):
-    workflow_id: UUID
+class ScheduleCreate(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
+        "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
+        "context_data": {"channel": "general"}}]})
+
+    workflow_id: Uuid
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfig
     context_data: dict[str, Any] | None = None
 
 
-class ScheduleReplace(Strict):
-    workflow_id: UUID | None = None
+class ScheduleReplace(InputModel):
+    workflow_id: Uuid | None = None
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfig
     context_data: dict[str, Any] | None = None
 
 
-class SchedulePatch(Strict):
+class SchedulePatch(InputModel):
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfigPatch | None = None
     context_data: dict[str, Any] | None = None
@@ -109,11 +225,11 @@ class ScheduleList(BaseModel):
     next_cursor: str | None
 
 
-class ScheduleListQuery(Strict):
-    workflow_id: UUID | None = None
+class ScheduleListQuery(InputModel):
+    workflow_id: Uuid | None = None
     status: ScheduleStatus | None = None
     schedule_type: ScheduleType | None = None
-    limit: int = Field(50, ge=1, le=200)
+    limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
 
 
@@ -128,15 +244,23 @@ class Removed(BaseModel):
     schedule_id: UUID
 
 
-class PreviewRequest(Strict):
+class WorkflowRemoved(BaseModel):
+    status: Literal["removed"]
+    workflow_id: UUID
+
+
+class PreviewRequest(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "schedule_config": {"schedule_type": "interval", "interval_seconds": 3600}, "count": 3}]})
+
     schedule_config: ScheduleConfig
-    after: AwareDatetime | None = None
-    count: int = Field(10, ge=1, le=100)
+    after: Timestamp | None = None
+    count: BodyInt = Field(10, ge=1, le=100)
 
 
-class NextRunsQuery(Strict):
-    count: int = Field(10, ge=1, le=100)
-    after: AwareDatetime | None = None
+class NextRunsQuery(InputModel):
+    count: QueryInt = Field(10, ge=1, le=100)
+    after: Timestamp | None = None
 
 
 class FireInstant(BaseModel):
@@ -149,14 +273,17 @@ class PreviewOut(BaseModel):
     description: str
 
 
-class RetryConfig(Strict):
-    max_retries: int = Field(0, ge=0, le=10)
+class RetryConfig(InputModel):
+    max_retries: BodyInt = Field(0, ge=0, le=10)
     backoff: Literal["exponential_jitter", "fixed"] = "exponential_jitter"
-    base_seconds: float = Field(1.0, gt=0, le=86400)
-    max_seconds: float = Field(300.0, gt=0, le=7 * 86400)
+    base_seconds: Number = Field(1.0, gt=0, le=86400)
+    max_seconds: Number = Field(300.0, gt=0, le=7 * 86400)
 
 
-class WorkflowIn(Strict):
+class WorkflowIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "standup reminder", "description": "posts at 9", "definition": {}}]})
+
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     definition: dict[str, Any] = Field(default_factory=dict)
@@ -166,7 +293,7 @@ class WorkflowIn(Strict):
     hmac_secret: str | None = Field(None, min_length=16, max_length=256)
 
 
-class DefinitionCheck(Strict):
+class DefinitionCheck(InputModel):
     definition: dict[str, Any] | None = None
 
 
@@ -175,9 +302,12 @@ class DefinitionVerdict(BaseModel):
     problems: list[dict[str, Any]]
 
 
-class ExecuteIn(Strict):
+class ExecuteIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"context_data": {"who": "ops"}, "dry_run": True}]})
+
     context_data: dict[str, Any] | None = None
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 class ExecuteOut(BaseModel):
@@ -208,8 +338,8 @@ class WorkflowList(BaseModel):
     next_cursor: str | None
 
 
-class PageQuery(Strict):
-    limit: int = Field(50, ge=1, le=200)
+class PageQuery(InputModel):
+    limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
 
 
@@ -289,28 +419,49 @@ class ExecutionList(BaseModel):
     next_cursor: str | None
 
 
-class ExecutionListQuery(Strict):
-    schedule_id: UUID | None = None
-    workflow_id: UUID | None = None
+class ScheduleExecutionsQuery(InputModel):
+    """GET /schedules/{schedule_id}/executions: the schedule comes from the path."""
+
+    workflow_id: Uuid | None = None
     status: ExecutionStatus | None = None
     trigger: Trigger | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
-    limit: int = Field(50, ge=1, le=200)
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
 
 
-class PauseIn(Strict):
+class ExecutionListQuery(InputModel):
+    schedule_id: Uuid | None = None
+    workflow_id: Uuid | None = None
+    status: ExecutionStatus | None = None
+    trigger: Trigger | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    limit: QueryInt = Field(50, ge=1, le=200)
+    cursor: str | None = None
+
+
+class PauseIn(InputModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "holiday"}]})
+
     note: str | None = Field(None, max_length=1000)
 
 
-class SnoozeIn(Strict):
-    until: AwareDatetime | None = None
-    seconds: int | None = Field(None, ge=1, le=366 * 86400)
+class SnoozeIn(InputModel):
+    # Exactly one of the two (the handler answers 400 invalid_snooze otherwise), said in the schema too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"seconds": 3600}],
+        "oneOf": [{"required": ["until"], "properties": {"until": {"type": "string"}, "seconds": {"type": "null"}}},
+                  {"required": ["seconds"], "properties": {"seconds": {"type": "integer"}, "until": {"type": "null"}}}],
+    })
+
+    until: Timestamp | None = None
+    seconds: Annotated[int, Field(ge=1, le=366 * 86400), BeforeValidator(_json_int)] | None = None
 
 
-class RunNowIn(Strict):
-    force: bool = False
+class RunNowIn(InputModel):
+    force: StrictBool = False
 
 
 class RunNowOut(BaseModel):

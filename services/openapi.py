@@ -1,0 +1,162 @@
+"""The OpenAPI document, completed in one place after quart-schema generates it from the pydantic models.
+
+quart-schema documents success bodies; this adds what it cannot know:
+
+* the error responses of every operation (ErrorOut, the format of docs/design.md "Errors"): 400 everywhere
+  (NUL in a query or path, validation), 401/403 where a token is needed, 404 where a path names an object,
+  413/415 where a JSON body is read, and the semantic 409/412 an operation declares with `error_responses`;
+* per-operation `security` (`[]` for the probes, the health document and the docs pages);
+* `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
+* OpenAPI links from each create response to the operations that take its id, so a stateful client (or
+  fuzzer) can walk from `POST /api/v1/workflows` to every operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from quart_schema.openapi import OpenAPIProvider
+from werkzeug.routing import BaseConverter, UUIDConverter
+
+from services.json_guard import MAX_ARRAY_ITEMS, MAX_DEPTH
+from services.schemas import ErrorOut
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
+ERRORS_ATTRIBUTE = "_chime_error_responses"
+OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+ERROR_DESCRIPTIONS = {
+    "400": ("Invalid request: a field fails validation (`details` names it), malformed JSON, a NUL character "
+            f"in the body, query or path, nesting deeper than {MAX_DEPTH}, an array over {MAX_ARRAY_ITEMS:,} "
+            "items, or a semantic check (e.g. a cron field out of range)"),
+    "401": "Missing, malformed, expired or otherwise invalid bearer token",
+    "403": "The token lacks the scope this operation needs",
+    "404": "No such object in the caller's community (other communities' objects answer 404 too)",
+    "409": "The object's state does not allow this operation",
+    "412": "If-Match names a version that is stale or was never issued",
+    "413": "The request body is larger than MAX_BODY_BYTES; the connection is closed (`Connection: close`)",
+    "415": "The request body is not application/json",
+}
+
+
+def error_responses(*statuses: int) -> Callable[[F], F]:
+    """Declares the semantic errors (409, 412) an operation can answer, for the OpenAPI document."""
+
+    def decorator(func: F) -> F:
+        setattr(func, ERRORS_ATTRIBUTE, {*getattr(func, ERRORS_ATTRIBUTE, ()), *(str(s) for s in statuses)})
+        return func
+
+    return decorator
+
+
+class ChimeOpenAPIProvider(OpenAPIProvider):
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        parameter = super().build_path_parameter(name, converter)
+        if isinstance(converter, UUIDConverter):
+            parameter["schema"] = {"type": "string", "format": "uuid"}
+        return parameter
+
+    def schema(self) -> dict[str, Any]:
+        doc = super().schema()
+        doc["paths"] = dict(doc["paths"])
+        doc["components"]["schemas"].update(_error_components())
+        operations = {}
+        for rule in self.generate_rules():
+            func = self._app.view_functions[rule.endpoint]
+            path = _openapi_path(rule.rule)
+            for method in self.generate_methods(rule):
+                operation = doc["paths"][path][method.lower()]
+                operations[operation["operationId"]] = (path, method.lower())
+                # quart-schema's per-method copies share nested dicts: give each its own before editing;
+                # its status keys are ints, OpenAPI's are strings.
+                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+                _complete_operation(path, operation, func)
+        _add_links(doc, operations)
+        return doc
+
+
+def _openapi_path(rule: str) -> str:
+    import re
+
+    return re.sub(r"<(?:[^:<>]*:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _error_components() -> dict[str, Any]:
+    schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = dict(schema.pop("$defs", {}))
+    components["ErrorOut"] = schema
+    return components
+
+
+def _error_response(status: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status],
+                                "content": {"application/json": {"schema": ERROR_REF}}}
+    if status == "401":
+        response["headers"] = {"WWW-Authenticate": {
+            "description": 'Bearer challenge, e.g. `Bearer realm="chime", error="invalid_token"`',
+            "required": True, "schema": {"type": "string"}}}
+    return response
+
+
+def _complete_operation(path: str, operation: dict[str, Any], func: Callable) -> None:
+    public = path in PUBLIC_PATHS
+    operation["security"] = [] if public else [{"bearer": []}]
+    statuses = {"400"}
+    if not public:
+        statuses |= {"401", "403"}
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        statuses.add("404")
+    if "requestBody" in operation:
+        statuses |= {"413", "415"}
+        body = dict(operation["requestBody"])
+        body["required"] = not getattr(func, OPTIONAL_BODY_ATTRIBUTE, False)
+        operation["requestBody"] = body
+    statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
+    for status in sorted(statuses):
+        operation["responses"][status] = _error_response(status)
+
+
+# Where each created id can be used next: (source operationId, status, body field) -> target operationIds.
+# Every parameter named like the field (path or query) is filled; `body:` targets take it in the JSON body.
+LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("post_create_workflow", "201", "workflow_id"): (
+        "get_get_workflow", "put_replace_workflow", "delete_delete_workflow", "post_validate_workflow",
+        "post_execute_workflow", "get_schedules_for_workflow", "body:post_create_schedule",
+    ),
+    ("post_create_schedule", "201", "schedule_id"): (
+        "get_get_schedule", "put_replace_schedule", "patch_patch_schedule", "delete_delete_schedule",
+        "get_next_runs", "get_schedule_executions", "post_pause_schedule", "post_resume_schedule",
+        "post_snooze_schedule", "post_run_schedule_now", "post_cancel_schedule",
+    ),
+    ("post_execute_workflow", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),
+    ("post_run_schedule_now", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),
+}
+
+
+def _add_links(doc: dict[str, Any], operations: dict[str, tuple[str, str]]) -> None:
+    for (source, status, field), targets in LINKS.items():
+        path, method = operations[source]
+        response = doc["paths"][path][method]["responses"][status] = dict(
+            doc["paths"][path][method]["responses"][status])
+        links = response.setdefault("links", {})
+        expression = f"$response.body#/{field}"
+        for target in targets:
+            in_body = target.startswith("body:")
+            target_id = target.removeprefix("body:")
+            if target_id not in operations:
+                raise KeyError(f"OpenAPI link target {target_id} is not an operation")
+            link: dict[str, Any] = {"operationId": target_id,
+                                    "description": f"`{field}` of the created object"}
+            if in_body:
+                link["requestBody"] = {field: expression}
+            else:
+                link["parameters"] = {f"path.{field}": expression}
+            links[_link_name(target_id)] = link
+
+
+def _link_name(operation_id: str) -> str:
+    return "".join(part.capitalize() for part in operation_id.split("_")[1:]) or operation_id
