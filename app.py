@@ -186,12 +186,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError):
-        status = exc.status
-        if status == 412 and "If-Match" not in request.headers:
-            # RFC 9110: 412 answers a precondition the client sent. Without If-Match, a write refused because of
-            # the object's state (e.g. a cancelled schedule) is a state conflict: 409, as docs/design.md says.
-            status = 409
-        return error_body(exc.message, exc.code, exc.details), status, exc.headers
+        return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):

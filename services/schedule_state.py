@@ -259,11 +259,13 @@ async def manual_fire(conn: asyncpg.Connection, row: asyncpg.Record, now: dateti
     if row["workflow_status"] != "active":
         raise Conflict(f"workflow {row['workflow_id']} is {row['workflow_status']}", code="workflow_inactive")
     live = None if force else (await firing.live_runs(conn, [row["schedule_id"]])).get(row["schedule_id"])
-    plan = firing.plan_manual(row, live, now, owner, force=force)
+    # Keyed by its own instant; one already taken (a fire at that very microsecond) moves it on by one.
+    taken = await conn.fetchval("SELECT max(scheduled_for) FROM workflow_executions WHERE schedule_id = $1"
+                                " AND scheduled_for >= $2", row["schedule_id"], now)
+    at = now if taken is None else max(now, taken + timedelta(microseconds=1))
+    plan = firing.plan_manual(row, live, at, owner, force=force)
     await _apply(conn, [_Advance(row, plan, row["next_execution_at"], manual=True)], now, result)
-    ex_id, status, inserted = result.executions[-1]
-    if not inserted:
-        raise Conflict("another run of this schedule was started at the same instant; retry", code="fire_conflict")
+    ex_id, status, _ = result.executions[-1]
     await notify.schedule_changed(conn, row["schedule_id"], None)
     return ex_id, status, result
 

@@ -181,6 +181,18 @@ def spawn(request, tmp_path: Path) -> Iterator:
         procs.close()
 
 
+@pytest.fixture(scope="module")
+def spawn_module(tmp_path_factory) -> Iterator:
+    """Like `spawn`, for a service shared by a module's tests; killed when the module ends."""
+    from tests.service_proc import ServiceProcesses
+
+    procs = ServiceProcesses(tmp_path_factory.mktemp("procs"))
+    try:
+        yield procs
+    finally:
+        procs.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

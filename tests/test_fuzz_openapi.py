@@ -28,15 +28,10 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
 @pytest.fixture(scope="module")
-async def fuzz_service(make_database: Callable, tmp_path_factory) -> AsyncIterator[tuple[ServiceProcess, str]]:
+async def fuzz_service(make_database: Callable, spawn_module) -> AsyncIterator[tuple[ServiceProcess, str]]:
     dsn = await make_database()
     await reset_database(dsn)
-    proc = ServiceProcess(dsn, tmp_path_factory.mktemp("fuzz"), "fuzz", LOG_LEVEL="INFO")
-    try:
-        proc.start()
-        yield proc, dsn
-    finally:
-        proc.stop()
+    yield await spawn_module.serve("fuzz", dsn, LOG_LEVEL="INFO"), dsn
 
 
 def test_schemathesis_all_checks_all_phases(fuzz_service: tuple[ServiceProcess, str], tmp_path) -> None:

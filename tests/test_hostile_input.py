@@ -249,7 +249,7 @@ async def test_write_to_a_cancelled_schedule_is_409_without_if_match_and_412_wit
     assert (await client.post(f"/api/v1/schedules/{sid}/cancel", headers=headers)).status_code == 200
     plain = await client.patch(f"/api/v1/schedules/{sid}", headers=headers, json={"name": "x"})
     body = await plain.get_json()
-    assert plain.status_code == 409 and body["code"] == "schedule_cancelled", body
+    assert plain.status_code == 409 and body["code"] == "invalid_state", body
     put = await client.put(f"/api/v1/schedules/{sid}", headers=headers, json={"schedule_config": interval(30)})
     assert put.status_code == 409, await put.get_json()
     conditional = await client.patch(f"/api/v1/schedules/{sid}", headers={**headers, "If-Match": '"1"'},

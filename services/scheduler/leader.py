@@ -46,21 +46,22 @@ class Leadership(Duty):
                                                                         "instance_id": self.instance_id})
                 for duty in self.maintenance:
                     duty.start()
-        except BaseException:
-            await self._step_down()
+        except Exception:
+            await self._step_down("lost")
             raise
 
-    async def _step_down(self) -> None:
+    async def _step_down(self, why: str) -> None:
         if self._conn is not None:
-            self._conn.terminate()
+            self._conn.terminate()  # ends the session, which releases the lock
             self._conn = None
         if self.is_leader:
             self.is_leader = False
-            log.warning("lost leadership; stopping maintenance", extra={
-                "event_type": "scheduler", "action": "leader", "result": "lost", "instance_id": self.instance_id})
+            log.log(logging.WARNING if why == "lost" else logging.INFO, f"leadership {why}; maintenance stopped",
+                    extra={"event_type": "scheduler", "action": "leader", "result": why,
+                           "instance_id": self.instance_id})
             for duty in self.maintenance:
                 await duty.stop()
 
     async def stop(self) -> None:
         await super().stop()
-        await self._step_down()
+        await self._step_down("released")
