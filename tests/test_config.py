@@ -24,6 +24,8 @@ GOOD = {"JWT_SECRET": TEST_SECRET}
         ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM"),
         ({"JWT_ALGORITHM": "RS256"}, "JWT_PUBLIC_KEY"),
         ({"SCHEDULER_HORIZON_SECONDS": "soon"}, "SCHEDULER_HORIZON_SECONDS"),
+        ({"LEASE_SECONDS": "4"}, "LEASE_SECONDS"),  # at least 5 s
+        ({"LEASE_SECONDS": "6", "HEARTBEAT_SECONDS": "3"}, "LEASE_SECONDS"),  # at least 3 heartbeats
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:

@@ -211,3 +211,39 @@ async def test_hypercorn_workers_fire_each_schedule_once(dal, database_url, head
     for fires in per_schedule.values():
         assert sorted(fires) == expected  # every second once: no gap, no duplicate
     assert len({r["instance_id"] for r in rows}) == 2  # both hypercorn workers took a share
+
+
+async def test_shutdown_with_the_database_down_still_closes_everything(database_url, headers, caplog) -> None:
+    """The writer cannot flush and the lease cannot be released: shutdown still ends, closes the pool, and
+    cancelled APScheduler jobs log no tracebacks."""
+    import logging
+
+    from app import create_app
+    from tests.conftest import make_settings
+
+    await reset_database(database_url)
+    proxy = PgProxy(database_url)
+    await proxy.start()
+    caplog.set_level(logging.INFO)
+    application = create_app(make_settings(proxy.dsn, SHUTDOWN_GRACE_SECONDS="1", INSTANCE_ID="closing"))
+    chime = application.extensions["chime"]
+    test_app = application.test_app()
+    await test_app.startup()
+    try:
+        client = test_app.test_client()
+        wf = await (await client.post("/api/v1/workflows", headers=headers, json={
+            "name": "slow", "definition": delay_workflow(30)})).get_json()
+        sched = await (await client.post("/api/v1/schedules", headers=headers, json={
+            "workflow_id": wf["workflow_id"], "schedule_config": {"schedule_type": "cron",
+                                                                  "cron_expression": "* * * * * *"}})).get_json()
+        await wait_for(lambda: _fires(chime.dal, sched["schedule_id"]), timeout=10)
+        await proxy.cut()
+    finally:
+        started = time.monotonic()
+        await test_app.shutdown()
+        took = time.monotonic() - started
+        await proxy.cut()
+    assert chime.dal.pool is None
+    assert took < 20, took
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler") and r.levelno >= logging.ERROR]
+    assert any("lease" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

@@ -150,3 +150,27 @@ async def _status_is(chime, execution_id: str, status: str) -> bool:
     row = await chime.dal.fetchrow("SELECT status FROM workflow_executions WHERE execution_id = $1",
                                    uuid.UUID(execution_id))
     return row["status"] == status
+
+
+async def test_maintenance_runs_on_one_leader_and_moves_when_it_stops(database_url) -> None:
+    """Reaper and pruner run on the instance holding the advisory lock only; another takes over when it goes."""
+    await reset_database(database_url)
+    apps = [create_app(make_settings(database_url, INSTANCE_ID=f"lead-{i}")) for i in range(2)]
+    async with contextlib.AsyncExitStack() as stack:
+        started = [await stack.enter_async_context(a.test_app()) for a in apps]
+        runtimes = [a.extensions["chime"].runtime for a in apps]
+
+        async def one_leader() -> list:
+            leaders = [r for r in runtimes if r.leadership.is_leader]
+            return leaders if len(leaders) == 1 else []
+
+        leader = (await wait_for(one_leader, timeout=10))[0]
+        follower = next(r for r in runtimes if r is not leader)
+        assert all(d.running for d in leader.leadership.maintenance)
+        assert not any(d.running for d in follower.leadership.maintenance)
+        await started[runtimes.index(leader)].shutdown()  # stops its scheduler, which releases the lock
+
+        async def took_over() -> bool:
+            return follower.leadership.is_leader and all(d.running for d in follower.leadership.maintenance)
+
+        await wait_for(took_over, timeout=10)
