@@ -31,11 +31,18 @@ CREATE INDEX workflow_executions_owner_idx ON workflow_executions (instance_id)
 UPDATE workflow_executions SET scheduled_for = COALESCE(fired_at, created_at) WHERE scheduled_for IS NULL;
 ALTER TABLE workflow_executions ALTER COLUMN scheduled_for SET NOT NULL;
 
--- Retries: one row per (parent, attempt), found by parent without a scan.
+-- Retries: one row per (parent, attempt), found by parent without a scan. A retry keeps the instant of the
+-- fire it repeats (its start time is run_after), so the fire key covers first attempts and the retry key the rest;
+-- both contain scheduled_for, as keys of a table partitioned on it must.
 DELETE FROM workflow_executions r USING workflow_executions o
 WHERE r.parent_execution_id IS NOT NULL AND r.parent_execution_id = o.parent_execution_id
   AND r.attempt = o.attempt AND (r.created_at, r.execution_id) > (o.created_at, o.execution_id);
-CREATE UNIQUE INDEX workflow_executions_retry_key ON workflow_executions (parent_execution_id, attempt)
+UPDATE workflow_executions r SET scheduled_for = p.scheduled_for
+FROM workflow_executions p WHERE r.parent_execution_id = p.execution_id AND r.trigger = 'retry';
+ALTER TABLE workflow_executions DROP CONSTRAINT workflow_executions_fire_key;
+CREATE UNIQUE INDEX workflow_executions_fire_key ON workflow_executions (schedule_id, scheduled_for)
+    WHERE trigger <> 'retry';
+CREATE UNIQUE INDEX workflow_executions_retry_key ON workflow_executions (parent_execution_id, attempt, scheduled_for)
     WHERE parent_execution_id IS NOT NULL;
 
 -- Cursors: a sequence number per row instead of created_at (a transaction's start time, not its commit).

@@ -319,9 +319,10 @@ def plan_retry(parent: Any, retry_config: dict[str, Any] | None, now: datetime) 
     if attempt > int(retry_config.get("max_retries", 0)):
         return None
     run_after = now + timedelta(seconds=retry_delay(retry_config, attempt))
+    # A retry repeats its fire: same instant (so the retry key holds), started at run_after.
     return NewExecution(
         schedule_id=parent["schedule_id"], workflow_id=parent["workflow_id"], community_id=parent["community_id"],
-        scheduled_for=run_after, fired_at=now, status="pending", trigger="retry", owner=None,
+        scheduled_for=parent["scheduled_for"], fired_at=now, status="pending", trigger="retry", owner=None,
         context=parent["context_data"], run_after=run_after, attempt=attempt + 1,
         parent_execution_id=parent["execution_id"],
     )

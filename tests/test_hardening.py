@@ -218,16 +218,25 @@ async def test_a_retry_waiting_for_its_backoff_is_not_a_live_run(sim: Sim) -> No
 
 # --- retries and leases --------------------------------------------------------------------------------------
 async def test_one_retry_per_parent_and_attempt(sim: Sim) -> None:
-    parent = uuid.uuid4()
-    rows = [NewExecution(schedule_id=None, workflow_id=sim.work_workflow, community_id=1,
-                         scheduled_for=sim.now + timedelta(seconds=i), fired_at=sim.now, status="pending",
-                         trigger="retry", owner=None, context={}, run_after=sim.now, attempt=2,
-                         parent_execution_id=parent) for i in range(2)]
+    sched = await _create(sim, work=True, schedule_type="interval", interval_seconds=60)
+    sim.advance(60)
+    await sim.claim()
+    parent = await sim.dal.fetchrow("UPDATE workflow_executions SET status = 'failed' WHERE schedule_id = $1"
+                                    " RETURNING *", sched["schedule_id"])
     async with sim.dal.transaction() as conn:
-        assert len(await firing.insert(conn, rows[:1])) == 1
-        assert await firing.insert(conn, rows[1:]) == set()  # the runner and the reaper cannot both add one
+        first = firing.plan_retry(parent, sim_retry(), sim.now)
+        second = firing.plan_retry(parent, sim_retry(), sim.now + timedelta(seconds=5))
+        assert len(await firing.insert(conn, [first])) == 1
+        assert await firing.insert(conn, [second]) == set()  # the runner and the reaper cannot both add one
+    retry = await sim.dal.fetchrow("SELECT * FROM workflow_executions WHERE parent_execution_id = $1",
+                                   parent["execution_id"])
+    assert retry["scheduled_for"] == parent["scheduled_for"] and retry["run_after"] > sim.now
     indexes = await sim.dal.fetch("SELECT indexdef FROM pg_indexes WHERE tablename = 'workflow_executions'")
-    assert any("(parent_execution_id, attempt)" in r["indexdef"] for r in indexes)  # also finds retries by parent
+    assert any("(parent_execution_id, attempt, scheduled_for)" in r["indexdef"] for r in indexes)
+
+
+def sim_retry() -> dict:
+    return {"max_retries": 2, "backoff": "fixed", "base_seconds": 30.0}
 
 
 async def _ghost_run(sim: Sim, *, cancel_requested: bool, expired: bool) -> uuid.UUID:

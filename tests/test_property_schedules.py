@@ -319,6 +319,9 @@ class ScheduleMachine(RuleBasedStateMachine):
     @invariant()
     def no_duplicate_fires(self) -> None:
         dup = self.fetch("SELECT schedule_id, scheduled_for FROM workflow_executions WHERE schedule_id IS NOT NULL"
+                         " AND trigger <> 'retry' GROUP BY 1, 2 HAVING count(*) > 1")
+        assert not dup, dup
+        dup = self.fetch("SELECT parent_execution_id, attempt FROM workflow_executions WHERE trigger = 'retry'"
                          " GROUP BY 1, 2 HAVING count(*) > 1")
         assert not dup, dup
 
