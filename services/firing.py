@@ -16,9 +16,8 @@ from uuid import UUID
 
 import asyncpg
 
-from services.cadence import due_at, spec_from_row
 from services.errors import Conflict
-from services.timing import next_fire_time
+from services.timing import due_at, next_fire_time, spec_from_row
 
 log = logging.getLogger("chime.firing")
 CANCEL_CHANNEL = "chime_cancel"

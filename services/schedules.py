@@ -9,14 +9,22 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.auth import Principal
-from services.cadence import due_at, first_fire, spec_from_row
 from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from services.firing import QUEUE_CHANNEL, manual_fire
 from services.pagination import decode_cursor, page
-from services.schedule_rules import check_config, check_context
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
-from services.timing import ScheduleSpec, describe, next_fire_time, next_fire_times, to_local
+from services.timing import (
+    ScheduleSpec,
+    describe,
+    due_at,
+    first_fire,
+    next_fire_time,
+    next_fire_times,
+    spec_from_row,
+    to_local,
+)
+from services.timing.rules import check_config, check_context
 
 if TYPE_CHECKING:
     from config import Settings

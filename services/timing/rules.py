@@ -6,10 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.cadence import first_fire, spec_from
 from services.errors import ValidationFailed
 from services.schemas import ScheduleConfig
-from services.timing import ScheduleSpec, TimingError, validate_jitter, validate_spec
+from services.timing import ScheduleSpec, TimingError, first_fire, spec_from, validate_jitter, validate_spec
 
 CONTEXT_MAX_BYTES = 64 * 1024
 # Which timing field each schedule_type needs; the others are refused rather than ignored.

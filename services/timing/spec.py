@@ -1,4 +1,4 @@
-"""Bridges stored schedules and the timing function: specs, first fires and deterministic jitter."""
+"""Bridges stored schedules and the timing functions: specs, first fires and deterministic jitter."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.timing import ScheduleSpec, next_fire_time
+from services.timing.base import ScheduleSpec
+from services.timing.fires import next_fire_time
 
 SPEC_FIELDS = ("schedule_type", "timezone", "cron_expression", "interval_seconds", "scheduled_time",
                "rrule", "start_at", "end_at")

@@ -1,0 +1,361 @@
+"""Cron: parsing and the next matching instant under Debian cron's DST rules.
+
+Cron follows Vixie/Debian cron: Sunday is 0 or 7, and when both day fields are
+restricted a day matches if either one matches. DST is handled as Debian cron
+does (see ``cron_next_ts``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from datetime import date
+
+from services.timing.base import CRON_HORIZON_YEARS, DAY, EPOCH_ORD, MAX_TS, MIN_TS, UTC_NAMES, err
+from services.timing.zones import next_transition, segment
+
+# (name, low, high) for sec, min, hour, dom, month, dow. dow accepts 7 (= Sunday).
+_CRON_FIELDS = (
+    ("second", 0, 59),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 0, 7),
+)
+_MONTH_NAMES = {n: i for i, n in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_DOW_NAMES = {n: i for i, n in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
+_CRON_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_FIELD_COUNT_MSG = (
+    "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading "
+    "second field, got {n}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cron:
+    """A parsed cron expression. Each field is a bitmask: bit v set means value v matches."""
+
+    fields: tuple[str, ...]  # normalised text of sec, min, hour, dom, month, dow (names -> numbers)
+    has_seconds: bool
+    seconds: int
+    minutes: int
+    hours: int
+    dom: int  # bits 1..31
+    dom_last: bool  # "L": last day of the month
+    months: int  # bits 1..12
+    dow: int  # bits 0..6, Sunday = 0
+    dom_star: bool  # field text starts with "*" (Vixie DOM_STAR)
+    dow_star: bool
+    wildcard: bool  # minute or hour starts with "*" (Vixie MIN_STAR/HR_STAR): DST rules differ
+    first_sec: int
+    first_min: int
+    first_month: int
+    dow_by_first: tuple[int, ...]  # [weekday of the 1st] -> mask of month days matching dow
+
+
+def _lowest(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
+def _next_bit(mask: int, x: int) -> int:
+    """Smallest set bit index >= x, or -1."""
+    rest = mask >> x
+    return x + (rest & -rest).bit_length() - 1 if rest else -1
+
+
+def _parse_value(tok: str, idx: int, text: str) -> int:
+    name, lo, hi = _CRON_FIELDS[idx]
+    names = _MONTH_NAMES if idx == 4 else _DOW_NAMES if idx == 5 else None
+    if tok.isdigit():
+        value = int(tok)
+    elif names is not None and tok.upper() in names:
+        return names[tok.upper()]
+    else:
+        raise err("cron_expression", f"{name} field '{text}' has invalid value '{tok}'", "invalid_cron")
+    if not lo <= value <= hi:
+        where = "is" if tok == text else f"has '{tok}'"
+        raise err("cron_expression", f"{name} field '{text}' {where} out of range {lo}-{hi}", "invalid_cron")
+    return value
+
+
+def _parse_field(text: str, idx: int) -> tuple[int, bool, str]:
+    """Parse one cron field into (bitmask, has 'L', normalised text)."""
+    name, lo, hi = _CRON_FIELDS[idx]
+    mask, last, norm = 0, False, []
+    for tok in text.split(","):
+        if not tok:
+            raise err("cron_expression", f"{name} field '{text}' has an empty list item", "invalid_cron")
+        if tok.upper() == "L":
+            if idx != 3:
+                raise err("cron_expression", f"{name} field '{text}': 'L' is only allowed in day-of-month",
+                           "invalid_cron")
+            last = True
+            norm.append("L")
+            continue
+        body, slash, step_txt = tok.partition("/")
+        step = 1
+        if slash:
+            span = hi - lo + 1 if idx != 5 else 7
+            if not step_txt.isdigit() or not 1 <= int(step_txt) <= span:
+                raise err("cron_expression", f"{name} field '{text}' has invalid step '{step_txt}' "
+                           f"(must be 1-{span})", "invalid_cron")
+            step = int(step_txt)
+        if body == "*":
+            a, b = lo, (6 if idx == 5 else hi)
+            norm_body = "*"
+        elif "-" in body:
+            a_txt, _, b_txt = body.partition("-")
+            a, b = _parse_value(a_txt, idx, text), _parse_value(b_txt, idx, text)
+            if idx == 5 and b == 0 and a > 0:  # "FRI-SUN" -> 5-7
+                b = 7
+            if a > b:
+                raise err("cron_expression", f"{name} field '{text}' has backwards range '{body}'", "invalid_cron")
+            norm_body = f"{a}-{b}"
+        else:
+            a = _parse_value(body, idx, text)
+            b = (6 if idx == 5 else hi) if slash else a  # "5/15" means 5-max/15
+            norm_body = str(a)
+        for v in range(a, b + 1, step):
+            mask |= 1 << v
+        norm.append(f"{norm_body}/{step}" if slash else norm_body)
+    if idx == 5 and mask & (1 << 7):  # Sunday is 0 or 7
+        mask = (mask | 1) & 0x7F
+    return mask, last, ",".join(norm)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_cron(expr: str) -> Cron:
+    if not isinstance(expr, str) or not expr.strip():
+        raise err("cron_expression", "is empty", "invalid_cron")
+    text = expr.strip()
+    if text.startswith("@"):
+        macro = _CRON_MACROS.get(text.lower())
+        if macro is None:
+            raise err("cron_expression", f"unknown macro '{text}' (supported: "
+                       f"{', '.join(_CRON_MACROS)})", "invalid_cron")
+        text = macro
+    parts = text.split()
+    if len(parts) == 5:
+        parts.insert(0, "0")
+        has_seconds = False
+    elif len(parts) == 6:
+        has_seconds = True
+    else:
+        raise err("cron_expression", _FIELD_COUNT_MSG.format(n=len(parts)), "invalid_cron")
+    parsed = [_parse_field(p, i) for i, p in enumerate(parts)]
+    (sec, _, f0), (mins, _, f1), (hours, _, f2), (dom, dom_last, f3), (months, _, f4), (dow, _, f5) = parsed
+    dow_by_first = tuple(
+        sum(1 << d for d in range(1, 32) if dow >> ((w0 + d - 1) % 7) & 1) for w0 in range(7)
+    )
+    return Cron(
+        fields=(f0, f1, f2, f3, f4, f5),
+        has_seconds=has_seconds,
+        seconds=sec,
+        minutes=mins,
+        hours=hours,
+        dom=dom,
+        dom_last=dom_last,
+        months=months,
+        dow=dow,
+        dom_star=parts[3].startswith("*"),
+        dow_star=parts[5].startswith("*"),
+        wildcard=parts[1].startswith("*") or parts[2].startswith("*"),
+        first_sec=_lowest(sec),
+        first_min=_lowest(mins),
+        first_month=_lowest(months),
+        dow_by_first=dow_by_first,
+    )
+
+
+# --------------------------------------------------------------------------
+# Cron matching on wall-clock time (field-wise search)
+# --------------------------------------------------------------------------
+
+_MDAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(y: int, m: int) -> int:
+    if m == 2 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0):
+        return 29
+    return _MDAYS[m]
+
+
+def _day_mask(c: Cron, y: int, m: int) -> int:
+    """Bitmask of matching days (bits 1..n) in month ``m`` of year ``y``."""
+    n = _days_in_month(y, m)
+    dom = c.dom | (1 << n if c.dom_last else 0)
+    dow = c.dow_by_first[(date(y, m, 1).weekday() + 1) % 7]  # cron weekday of the 1st
+    # Vixie: if either day field starts with "*", both must match; else either may.
+    mask = dom & dow if (c.dom_star or c.dow_star) else dom | dow
+    return mask & ((2 << n) - 2)
+
+
+def _next_tod(c: Cron, sod: int) -> int | None:
+    """First matching second-of-day >= ``sod``, or None."""
+    h, rem = divmod(sod, 3600)
+    mi, s = divmod(rem, 60)
+    hh = _next_bit(c.hours, h)
+    if hh == h:
+        mm = _next_bit(c.minutes, mi)
+        if mm == mi:
+            ss = _next_bit(c.seconds, s)
+            if ss >= 0:
+                return h * 3600 + mi * 60 + ss
+            mm = _next_bit(c.minutes, mi + 1)
+        if mm >= 0:
+            return h * 3600 + mm * 60 + c.first_sec
+        hh = _next_bit(c.hours, h + 1)
+    if hh < 0:
+        return None
+    return hh * 3600 + c.first_min * 60 + c.first_sec
+
+
+def _next_match(c: Cron, wall: int, limit_ord: int) -> int | None:
+    """First matching wall time >= ``wall`` on or before day ordinal ``limit_ord``.
+
+    Jumps month -> day (bitmask) -> hour -> minute -> second, so a call costs
+    a handful of integer operations per month scanned, however sparse the cron.
+    """
+    days, sod = divmod(wall, DAY)
+    if days + EPOCH_ORD > limit_ord:
+        return None
+    d = date.fromordinal(days + EPOCH_ORD)
+    y, m, dd = d.year, d.month, d.day
+    limit_year = date.fromordinal(limit_ord).year
+    while True:
+        start = (y, m, dd)
+        while True:
+            if c.months >> m & 1:
+                rest = _day_mask(c, y, m) >> dd
+                if rest:
+                    dd += (rest & -rest).bit_length() - 1
+                    break
+            later = c.months >> (m + 1)
+            if later:
+                m += (later & -later).bit_length()
+            else:
+                y += 1
+                m = c.first_month
+                if y > limit_year:
+                    return None
+            dd = 1
+        if (y, m, dd) != start:
+            sod = 0
+        ordinal = date(y, m, dd).toordinal()
+        if ordinal > limit_ord:
+            return None
+        tod = _next_tod(c, sod)
+        if tod is not None:
+            return (ordinal - EPOCH_ORD) * DAY + tod
+        dd += 1
+        sod = 0
+
+
+def cron_next_ts(c: Cron, tzname: str, after: int) -> int | None:
+    """First fire instant strictly after ``after`` (POSIX seconds), Debian-cron DST rules.
+
+    The zone's timeline is a chain of segments [T_i, T_i+1) with constant
+    offset o_i. Within a segment, wall time w fires at w - o_i. At a
+    transition the rules are:
+
+    * wildcard jobs (minute or hour starts with "*") run on real time. Each
+      segment covers walls [T_i + o_i, T_i+1 + o_i). Skipped walls never fire
+      and repeated walls fire twice.
+    * fixed-time jobs: segment i covers walls [T_i + o_i-1, T_i+1 + o_i), and
+      these ranges tile the wall clock. A skipped wall fires once at T_i
+      (max(w - o_i, T_i)). A repeated wall stays with the earlier segment, so
+      it fires only on its first pass.
+    """
+    if after >= MAX_TS:
+        return None
+    after = max(after, MIN_TS)
+    limit = min(after + CRON_HORIZON_YEARS * 366 * DAY, MAX_TS)
+    limit_ord = EPOCH_ORD + limit // DAY + 2
+    if tzname in UTC_NAMES:
+        w = _next_match(c, after + 1, limit_ord)
+        return w if w is not None and w <= limit else None
+    seg_start, before, off = segment(tzname, after)
+    lo = after + off + 1
+    if not c.wildcard and seg_start is not None and before > off:
+        lo = max(lo, seg_start + before)  # repeated walls already fired on their first pass
+    w = _next_match(c, lo, limit_ord)
+    pos = after
+    while w is not None:
+        cand = w - off
+        if seg_start is not None and cand < seg_start:
+            cand = seg_start  # fixed-time wall in a skipped interval: fire when the jump happens
+        if cand > limit:
+            return None
+        tr = next_transition(tzname, pos, cand)
+        if tr is None:
+            return cand
+        # w lies beyond this segment. Move to the next one. A fixed-time job
+        # keeps w, because the ranges tile the wall clock. A wildcard job
+        # searches again from the new segment's first wall (after a fall-back
+        # it is earlier than w).
+        seg_start, before, off = tr
+        pos = seg_start
+        if c.wildcard and (off < before or w < seg_start + off):
+            w = _next_match(c, seg_start + off, limit_ord)
+    return None
+
+
+def cron_can_fire(c: Cron) -> bool:
+    # 2001-2028 holds every combination of weekday-of-Jan-1 and leap year,
+    # so a day pattern that never matches in it never matches at all.
+    return any(c.months >> m & 1 and _day_mask(c, y, m) for y in range(2001, 2029) for m in range(1, 13))
+
+
+@functools.lru_cache(maxsize=1024)
+def cron_min_gap(c: Cron) -> float | None:
+    """Shortest gap between consecutive fires, from the fields, on the wall clock.
+
+    DST can shorten single gaps for fixed-time jobs, e.g. a daily 02:30 job
+    in New York fires 23.5 h apart on the spring-forward day.
+    """
+    secs = [v for v in range(60) if c.seconds >> v & 1]
+    mins = [v for v in range(60) if c.minutes >> v & 1]
+    hours = [v for v in range(24) if c.hours >> v & 1]
+
+    def min_step(values: list[int]) -> int | None:
+        return min((b - a for a, b in itertools.pairwise(values)), default=None)
+
+    first_tod = hours[0] * 3600 + mins[0] * 60 + secs[0]
+    last_tod = hours[-1] * 3600 + mins[-1] * 60 + secs[-1]
+    gaps: list[int] = []
+    if (step := min_step(secs)) is not None:
+        gaps.append(step)
+    if (step := min_step(mins)) is not None:
+        gaps.append(step * 60 + secs[0] - secs[-1])
+    if (step := min_step(hours)) is not None:
+        gaps.append(step * 3600 + mins[0] * 60 + secs[0] - mins[-1] * 60 - secs[-1])
+    prev_day: int | None = None
+    day_step: int | None = None
+    for y in range(2001, 2029):  # one full weekday/leap-year cycle
+        for m in range(1, 13):
+            if not c.months >> m & 1:
+                continue
+            mask = _day_mask(c, y, m)
+            base = date(y, m, 1).toordinal() - 1
+            while mask:
+                low = mask & -mask
+                day = base + low.bit_length() - 1
+                if prev_day is not None and (day_step is None or day - prev_day < day_step):
+                    day_step = day - prev_day
+                prev_day = day
+                mask ^= low
+    if day_step is not None:
+        gaps.append(day_step * DAY + first_tod - last_tod)
+    return float(min(gaps)) if gaps else None
+
