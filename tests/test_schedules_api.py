@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,6 +61,15 @@ async def test_create_each_type(client, auth, workflow, config) -> None:
     assert body["next_execution_at"] is not None and body["description"]
 
 
+async def test_create_with_last_weekday_of_month(client, auth, workflow) -> None:
+    resp, body = await create(client, auth(), workflow["workflow_id"], cron("0 18 * * 5L", timezone="Europe/Berlin"))
+    assert resp.status_code == 201, body
+    assert body["description"] == "At 18:00 on the last Friday of the month (Europe/Berlin)"
+    local = datetime.fromisoformat(body["next_execution_at"]).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.hour, local.minute, local.isoweekday()) == (18, 0, 5)
+    assert (local + timedelta(days=7)).month != local.month
+
+
 async def test_interval_fires_from_anchor(client, auth, workflow) -> None:
     start = (datetime.now(UTC) + timedelta(minutes=5)).replace(microsecond=0)
     resp, body = await create(client, auth(), workflow["workflow_id"],
@@ -89,6 +99,9 @@ BAD_CONFIGS = [
     (cron("0 0 * * FUNDAY"), "invalid_cron", "day-of-week"),
     (cron("0 0 *"), "invalid_cron", "cron_expression"),
     (cron("0 0 30 2 *"), "cron_never_fires", "cron_expression"),
+    (cron("² * * * *"), "invalid_cron", "schedule_config.cron_expression"),  # was a 500: "²".isdigit() is True
+    (cron("0 ٣ * * *"), "invalid_cron", "schedule_config.cron_expression"),
+    (cron("0 9 * * 1#6"), "invalid_cron", "day-of-week"),
     ({"schedule_type": "interval", "interval_seconds": 0}, "invalid_interval", "interval_seconds"),
     (cron(timezone="Mars/Olympus_Mons"), "unknown_timezone", "timezone"),
     ({"schedule_type": "one_time", "scheduled_time": PAST}, "scheduled_time_in_past", "scheduled_time"),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from services.timing.base import CRON_HORIZON_YEARS, DAY, EPOCH_ORD, MAX_TS, MIN_TS, UTC_NAMES, err
+from services.timing.base import CRON_HORIZON_YEARS, DAY, EPOCH_ORD, MAX_TS, MIN_TS, UTC_NAMES, TimingError, err
 from services.timing.zones import next_transition, segment
 
 # (name, low, high) for sec, min, hour, dom, month, dow. dow accepts 7 (= Sunday).
@@ -42,6 +43,15 @@ _FIELD_COUNT_MSG = (
 )
 
 
+_MAX_LENGTH = 500  # characters; a 60-item list with steps fits several times over
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() also accepts "²" and "٣"
+
+# Day items beyond plain values, as (kind, weekday or day, week number) tuples:
+#   day-of-month  ("L", 0, 0) last day, ("LW", 0, 0) last weekday, ("W", n, 0) weekday nearest day n
+#   day-of-week   ("last", v, 0) last weekday v of the month, ("#", v, k) k-th weekday v of the month
+DayItem = tuple[str, int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Cron:
     """A parsed cron expression. Each field is a bitmask: bit v set means value v matches."""
@@ -51,17 +61,16 @@ class Cron:
     seconds: int
     minutes: int
     hours: int
-    dom: int  # bits 1..31
-    dom_last: bool  # "L": last day of the month
     months: int  # bits 1..12
-    dow: int  # bits 0..6, Sunday = 0
     dom_star: bool  # field text starts with "*" (Vixie DOM_STAR)
     dow_star: bool
     wildcard: bool  # minute or hour starts with "*" (Vixie MIN_STAR/HR_STAR): DST rules differ
     first_sec: int
     first_min: int
     first_month: int
-    dow_by_first: tuple[int, ...]  # [weekday of the 1st] -> mask of month days matching dow
+    # Which days of a month match depends only on the weekday of its 1st and its length, so all 28
+    # cases are worked out here: day_masks[weekday of the 1st (Sunday = 0) * 4 + days in month - 28].
+    day_masks: tuple[int, ...]
 
 
 def _lowest(mask: int) -> int:
@@ -74,76 +83,165 @@ def _next_bit(mask: int, x: int) -> int:
     return x + (rest & -rest).bit_length() - 1 if rest else -1
 
 
+def _bad(idx: int, text: str, detail: str) -> TimingError:
+    return err("cron_expression", f"{_CRON_FIELDS[idx][0]} field '{text}' {detail}", "invalid_cron")
+
+
 def _parse_value(tok: str, idx: int, text: str) -> int:
     name, lo, hi = _CRON_FIELDS[idx]
     names = _MONTH_NAMES if idx == 4 else _DOW_NAMES if idx == 5 else None
-    if tok.isdigit():
+    if _NUMBER.fullmatch(tok):
         value = int(tok)
     elif names is not None and tok.upper() in names:
         return names[tok.upper()]
     else:
-        raise err("cron_expression", f"{name} field '{text}' has invalid value '{tok}'", "invalid_cron")
+        raise _bad(idx, text, f"has invalid value '{tok}'")
     if not lo <= value <= hi:
-        where = "is" if tok == text else f"has '{tok}'"
-        raise err("cron_expression", f"{name} field '{text}' {where} out of range {lo}-{hi}", "invalid_cron")
+        raise _bad(idx, text, f"{'is' if tok == text else f'has {tok!r}'} out of range {lo}-{hi}")
     return value
 
 
-def _parse_field(text: str, idx: int) -> tuple[int, bool, str]:
-    """Parse one cron field into (bitmask, has 'L', normalised text)."""
+def _parse_special(tok: str, idx: int, text: str) -> tuple[DayItem, str] | None:
+    """A day item that is not a plain value ("L", "LW", "15W", "5L", "1#2"), with its normalised text."""
+    up = tok.upper()
+    if idx == 3:
+        if up in ("L", "LW"):
+            return (up, 0, 0), up
+        if up.endswith("W"):
+            day_txt = up[:-1]
+            if not _NUMBER.fullmatch(day_txt):
+                raise _bad(idx, text, f"has invalid value '{tok}' ('W' follows a single day, e.g. 15W)")
+            day = int(day_txt)
+            if not 1 <= day <= 31:
+                raise _bad(idx, text, f"has 'W' day '{day_txt}' out of range 1-31")
+            return ("W", day, 0), f"{day}W"
+        return None
+    if idx == 5:
+        if "#" in up:
+            day_txt, _, week_txt = up.partition("#")
+            weekday = _parse_value(day_txt, idx, text) % 7
+            if not (_NUMBER.fullmatch(week_txt) and 1 <= int(week_txt) <= 5):
+                raise _bad(idx, text, f"has invalid week '{week_txt}' after '#' (must be 1-5)")
+            return ("#", weekday, int(week_txt)), f"{weekday}#{int(week_txt)}"
+        if up == "L":
+            raise _bad(idx, text, "has 'L' without a weekday (e.g. 5L for the last Friday)")
+        if up.endswith("L"):
+            weekday = _parse_value(up[:-1], idx, text) % 7
+            return ("last", weekday, 0), f"{weekday}L"
+        return None
+    if up == "L":
+        raise _bad(idx, text, "has 'L', which is only allowed in day-of-month and day-of-week")
+    return None
+
+
+def _parse_field(text: str, idx: int) -> tuple[int, tuple[DayItem, ...], str]:
+    """Parse one cron field into (bitmask of plain values, special day items, normalised text)."""
     name, lo, hi = _CRON_FIELDS[idx]
-    mask, last, norm = 0, False, []
+    top = 6 if idx == 5 else hi  # "*" in day-of-week is 0-6; 7 is Sunday's other name
+    mask, specials, norm = 0, [], []
     for tok in text.split(","):
         if not tok:
-            raise err("cron_expression", f"{name} field '{text}' has an empty list item", "invalid_cron")
-        if tok.upper() == "L":
-            if idx != 3:
-                raise err("cron_expression", f"{name} field '{text}': 'L' is only allowed in day-of-month",
-                           "invalid_cron")
-            last = True
-            norm.append("L")
+            raise _bad(idx, text, "has an empty list item")
+        special = _parse_special(tok, idx, text)
+        if special is not None:
+            specials.append(special[0])
+            norm.append(special[1])
             continue
         body, slash, step_txt = tok.partition("/")
         step = 1
         if slash:
-            span = hi - lo + 1 if idx != 5 else 7
-            if not step_txt.isdigit() or not 1 <= int(step_txt) <= span:
-                raise err("cron_expression", f"{name} field '{text}' has invalid step '{step_txt}' "
-                           f"(must be 1-{span})", "invalid_cron")
+            # Any positive step, as in Vixie cron: a step beyond the range leaves just the first value.
+            if not _NUMBER.fullmatch(step_txt) or int(step_txt) < 1:
+                raise _bad(idx, text, f"has invalid step '{step_txt}' (must be a positive integer)")
             step = int(step_txt)
         if body == "*":
-            a, b = lo, (6 if idx == 5 else hi)
-            norm_body = "*"
+            a, b = lo, top
         elif "-" in body:
             a_txt, _, b_txt = body.partition("-")
             a, b = _parse_value(a_txt, idx, text), _parse_value(b_txt, idx, text)
             if idx == 5 and b == 0 and a > 0:  # "FRI-SUN" -> 5-7
                 b = 7
             if a > b:
-                raise err("cron_expression", f"{name} field '{text}' has backwards range '{body}'", "invalid_cron")
-            norm_body = f"{a}-{b}"
+                raise _bad(idx, text, f"has backwards range '{body}'")
         else:
             a = _parse_value(body, idx, text)
-            b = (6 if idx == 5 else hi) if slash else a  # "5/15" means 5-max/15
-            norm_body = str(a)
-        for v in range(a, b + 1, step):
+            b = top if slash else a  # "5/15" means 5-max/15
+        values = range(a, b + 1, step)
+        for v in values:
             mask |= 1 << v
-        norm.append(f"{norm_body}/{step}" if slash else norm_body)
+        if len(values) == 1:
+            norm.append(str(a))
+        elif not slash or step == 1:
+            norm.append("*" if body == "*" else f"{a}-{b}")
+        else:
+            norm.append(f"{'*' if body == '*' else body if '-' in body else a}/{step}")
     if idx == 5 and mask & (1 << 7):  # Sunday is 0 or 7
         mask = (mask | 1) & 0x7F
-    return mask, last, ",".join(norm)
+    return mask, tuple(specials), ",".join(norm)
+
+
+def _special_days(items: tuple[DayItem, ...], first: int, n: int) -> int:
+    """Bitmask of the days that special items pick in a month of ``n`` days whose 1st is weekday ``first``."""
+    mask = 0
+    last_wd = (first + n - 1) % 7  # weekday of the last day, Sunday = 0
+    for kind, v, k in items:
+        if kind == "L":
+            mask |= 1 << n
+        elif kind == "LW":
+            mask |= 1 << (n - (1 if last_wd == 6 else 2 if last_wd == 0 else 0))
+        elif kind == "W":
+            if v <= n:
+                wd = (first + v - 1) % 7
+                if wd == 6:  # Saturday: the Friday before, unless that leaves the month
+                    mask |= 1 << (v - 1 if v > 1 else v + 2)
+                elif wd == 0:  # Sunday: the Monday after, unless that leaves the month
+                    mask |= 1 << (v + 1 if v < n else v - 2)
+                else:
+                    mask |= 1 << v
+        elif kind == "#":
+            day = 1 + (v - first) % 7 + 7 * (k - 1)
+            if day <= n:
+                mask |= 1 << day
+        else:  # "last": the last weekday v
+            mask |= 1 << (n - (last_wd - v) % 7)
+    return mask
+
+
+def _day_masks(dom: int, dom_items: tuple[DayItem, ...], dow: int, dow_items: tuple[DayItem, ...],
+               both: bool) -> tuple[int, ...]:
+    out = []
+    for first in range(7):
+        for n in (28, 29, 30, 31):
+            days = (2 << n) - 2
+            dom_days = dom | _special_days(dom_items, first, n)
+            dow_days = sum(1 << d for d in range(1, n + 1) if dow >> ((first + d - 1) % 7) & 1)
+            dow_days |= _special_days(dow_items, first, n)
+            # Vixie: if either day field starts with "*", both must match; else either may.
+            out.append((dom_days & dow_days if both else dom_days | dow_days) & days)
+    return tuple(out)
+
+
+def _check_text(expr: str) -> str:
+    if len(expr) > _MAX_LENGTH:
+        raise err("cron_expression", f"is too long ({len(expr)} characters; at most {_MAX_LENGTH})", "invalid_cron")
+    text = expr.strip(" \t\r\n")
+    for pos, ch in enumerate(text):
+        if not (" " <= ch <= "~" or ch == "\t"):
+            raise err("cron_expression", f"has {ch!r} (U+{ord(ch):04X}) at position {pos + 1}: only printable "
+                      "ASCII characters are allowed", "invalid_cron")
+    return text
 
 
 @functools.lru_cache(maxsize=4096)
 def parse_cron(expr: str) -> Cron:
     if not isinstance(expr, str) or not expr.strip():
         raise err("cron_expression", "is empty", "invalid_cron")
-    text = expr.strip()
+    text = _check_text(expr)
     if text.startswith("@"):
         macro = _CRON_MACROS.get(text.lower())
         if macro is None:
             raise err("cron_expression", f"unknown macro '{text}' (supported: "
-                       f"{', '.join(_CRON_MACROS)})", "invalid_cron")
+                      f"{', '.join(_CRON_MACROS)})", "invalid_cron")
         text = macro
     parts = text.split()
     if len(parts) == 5:
@@ -154,27 +252,22 @@ def parse_cron(expr: str) -> Cron:
     else:
         raise err("cron_expression", _FIELD_COUNT_MSG.format(n=len(parts)), "invalid_cron")
     parsed = [_parse_field(p, i) for i, p in enumerate(parts)]
-    (sec, _, f0), (mins, _, f1), (hours, _, f2), (dom, dom_last, f3), (months, _, f4), (dow, _, f5) = parsed
-    dow_by_first = tuple(
-        sum(1 << d for d in range(1, 32) if dow >> ((w0 + d - 1) % 7) & 1) for w0 in range(7)
-    )
+    (sec, _, f0), (mins, _, f1), (hours, _, f2), (dom, dom_items, f3), (months, _, f4), (dow, dow_items, f5) = parsed
+    dom_star, dow_star = parts[3].startswith("*"), parts[5].startswith("*")
     return Cron(
         fields=(f0, f1, f2, f3, f4, f5),
         has_seconds=has_seconds,
         seconds=sec,
         minutes=mins,
         hours=hours,
-        dom=dom,
-        dom_last=dom_last,
         months=months,
-        dow=dow,
-        dom_star=parts[3].startswith("*"),
-        dow_star=parts[5].startswith("*"),
+        dom_star=dom_star,
+        dow_star=dow_star,
         wildcard=parts[1].startswith("*") or parts[2].startswith("*"),
         first_sec=_lowest(sec),
         first_min=_lowest(mins),
         first_month=_lowest(months),
-        dow_by_first=dow_by_first,
+        day_masks=_day_masks(dom, dom_items, dow, dow_items, dom_star or dow_star),
     )
 
 
@@ -193,12 +286,7 @@ def _days_in_month(y: int, m: int) -> int:
 
 def _day_mask(c: Cron, y: int, m: int) -> int:
     """Bitmask of matching days (bits 1..n) in month ``m`` of year ``y``."""
-    n = _days_in_month(y, m)
-    dom = c.dom | (1 << n if c.dom_last else 0)
-    dow = c.dow_by_first[(date(y, m, 1).weekday() + 1) % 7]  # cron weekday of the 1st
-    # Vixie: if either day field starts with "*", both must match; else either may.
-    mask = dom & dow if (c.dom_star or c.dow_star) else dom | dow
-    return mask & ((2 << n) - 2)
+    return c.day_masks[(date(y, m, 1).weekday() + 1) % 7 * 4 + _days_in_month(y, m) - 28]
 
 
 def _next_tod(c: Cron, sod: int) -> int | None:

@@ -107,42 +107,70 @@ def _time_phrase(sec: str, minute: str, hour: str) -> str:
     return f"At minute {_field_phrase(minute, str)} past {hours_text}"
 
 
+def _dow_label(v: int) -> str:
+    return _DOW_FULL[v]
+
+
+def _month_label(v: int) -> str:
+    return _MONTH_FULL[v]
+
+
+def _dom_text(dom: str) -> tuple[str, bool]:
+    """Day-of-month phrase, and whether it consists only of the W/LW items (see _describe_cron)."""
+    if dom == "*":
+        return "", False
+    items = dom.split(",")
+    labels = [("the last day" if t == "L" else "the last weekday" if t == "LW"
+               else f"the weekday nearest day {t[:-1]}") for t in items if t[-1] in "LW"]
+    plain = ",".join(t for t in items if t[-1] not in "LW")
+    if not labels:
+        values = _nums(dom)
+        if values is not None and len(values) == 1:
+            return f"on day {values[0]} of the month", False
+        if re.fullmatch(r"\*/\d+", dom):
+            return f"on every {_ordinal(int(dom[2:]))} day of the month", False
+        return f"on days {_field_phrase(dom, str)} of the month", False
+    if plain:
+        values = _nums(plain)
+        labels.insert(0, f"day {values[0]}" if values and len(values) == 1 else f"days {_field_phrase(plain, str)}")
+    return f"on {_join(labels)} of the month", not plain and "L" not in items
+
+
+def _dow_text(dow: str) -> tuple[str, bool]:
+    """Day-of-week phrase, and whether it consists only of the nL / n#k items (see _describe_cron)."""
+    if dow == "*":
+        return "", False
+    items = dow.split(",")
+    labels = [(f"the last {_DOW_FULL[int(t[:-1])]}" if t.endswith("L")
+               else f"the {_ORDINALS[int(t[2:])]} {_DOW_FULL[int(t[0])]}") for t in items if t[-1] == "L" or "#" in t]
+    plain = ",".join(t for t in items if t[-1] != "L" and "#" not in t)
+    if not labels:
+        if re.fullmatch(r"\d-\d", dow):
+            return _field_phrase(dow, _dow_label), False
+        return "only on " + _field_phrase(dow, _dow_label), False
+    if plain:
+        labels.insert(0, _field_phrase(plain, _dow_label))
+    return f"on {_join(labels)} of the month", not plain
+
+
 def _describe_cron(c: Cron) -> str:
     sec, minute, hour, dom, month, dow = c.fields
-    pieces = [_time_phrase(sec, minute, hour)]
-
-    def dow_label(v: int) -> str:
-        return _DOW_FULL[v]
-
-    def month_label(v: int) -> str:
-        return _MONTH_FULL[v]
-
-    dow_text = ""
-    if dow != "*":
-        if re.fullmatch(r"\d-\d", dow):
-            dow_text = _field_phrase(dow, dow_label)
-        else:
-            dow_text = "only on " + _field_phrase(dow, dow_label)
-    dom_text = ""
-    if dom != "*":
-        values = _nums(dom)
-        if dom == "L":
-            dom_text = "on the last day of the month"
-        elif values is not None and len(values) == 1:
-            dom_text = f"on day {values[0]} of the month"
-        elif re.fullmatch(r"\*/\d+", dom):
-            dom_text = f"on every {_ordinal(int(dom[2:]))} day of the month"
-        else:
-            dom_text = f"on days {_field_phrase(dom, str)} of the month"
+    text = _time_phrase(sec, minute, hour)
+    dom_text, dom_new = _dom_text(dom)
+    dow_text, dow_new = _dow_text(dow)
     if dom_text and dow_text:
         joiner = " and " if (c.dom_star or c.dow_star) else " or "
-        pieces.append(dom_text + joiner + dow_text.removeprefix("only "))
-    elif dom_text or dow_text:
-        pieces.append(dom_text or dow_text)
+        day, new_style = dom_text + joiner + dow_text.removeprefix("only "), dom_new and dow_new
+    else:
+        day, new_style = dom_text or dow_text, dom_new or dow_new
+    if day:
+        # Phrases for the L/W/# items read as one sentence with the time ("At 09:00 on the second Monday
+        # of the month"); the older phrases keep their comma, which stored descriptions already show.
+        text += (" " if new_style else ", ") + day
     if month != "*":
-        phrase = _field_phrase(month, month_label)
-        pieces.append(phrase if re.fullmatch(r"\d+-\d+", month) else f"only in {phrase}")
-    return ", ".join(pieces)
+        phrase = _field_phrase(month, _month_label)
+        text += ", " + (phrase if re.fullmatch(r"\d+-\d+", month) else f"only in {phrase}")
+    return text
 
 
 def _describe_interval(seconds: int) -> str:
