@@ -6,7 +6,6 @@ it is pure (no I/O, no DB) and caches everything it parses.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,15 +18,7 @@ from services.timing.base import (
     require_aware,
 )
 from services.timing.cron import cron_can_fire, cron_min_gap, cron_next_ts, parse_cron
-from services.timing.rrule import (
-    _RRULE_GAP_SAMPLE,
-    RRULE_HORIZON_YEARS,
-    build_rrule,
-    iter_rrule,
-    rrule_dtstart,
-    rrule_instants,
-    rrule_local_text,
-)
+from services.timing.rrule import OverBudget, rrule_instants, rrule_min_gap, too_complex, validate_rrule
 from services.timing.zones import zone
 
 
@@ -60,11 +51,7 @@ def validate_spec(spec: ScheduleSpec) -> None:
         if spec.scheduled_time is None:
             raise err("scheduled_time", "is required for one_time schedules")
     else:
-        dtstart = rrule_dtstart(spec)
-        rule = build_rrule(rrule_local_text(spec.rrule or "", spec.timezone), dtstart)
-        if next(iter_rrule(rule, dtstart.year + RRULE_HORIZON_YEARS), None) is None:
-            raise err("rrule", f"produces no occurrence within {RRULE_HORIZON_YEARS} years of DTSTART",
-                       "rrule_never_fires")
+        validate_rrule(spec)
 
 
 def _lower_bound(spec: ScheduleSpec, after: datetime) -> datetime:
@@ -130,22 +117,45 @@ def _iter_fires(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
 
 
 def next_fire_time(spec: ScheduleSpec, after: datetime) -> datetime | None:
-    """First fire instant strictly after ``after`` (aware UTC), or None if there are no more fires."""
-    return next(_iter_fires(spec, after), None)
+    """First fire instant strictly after ``after`` (aware UTC), or None if there are no more fires.
+
+    Raises TimingError for an invalid spec, and for an rrule whose evaluation
+    runs out of its step budget (code rrule_too_complex): "unknown" is never
+    reported as "no more fires".
+    """
+    try:
+        return next(_iter_fires(spec, after), None)
+    except OverBudget:
+        raise too_complex() from None
 
 
 def next_fire_times(spec: ScheduleSpec, after: datetime, count: int) -> list[datetime]:
-    """Up to ``count`` consecutive fire instants after ``after``, strictly increasing, in UTC."""
+    """Up to ``count`` consecutive fire instants after ``after``, strictly increasing, in UTC.
+
+    One step budget covers the whole call: if an rrule runs out of it after
+    some fires, those are returned (fewer than ``count``); if before the
+    first, TimingError as for next_fire_time.
+    """
     if count <= 0:
         return []
-    return list(itertools.islice(_iter_fires(spec, after), count))
+    out: list[datetime] = []
+    try:
+        for fire in _iter_fires(spec, after):
+            out.append(fire)
+            if len(out) >= count:
+                break
+    except OverBudget:
+        if not out:
+            raise too_complex() from None
+    return out
 
 
 def min_gap_seconds(spec: ScheduleSpec) -> float | None:
     """Shortest gap between consecutive fires in seconds. None if the schedule fires at most once.
 
     Cron: worked out from the fields on the wall clock. rrule: the shortest
-    gap among the first 1000 fires from DTSTART.
+    gap among the first 1000 fires from DTSTART (fewer if the step budget
+    runs out first).
     """
     kind = spec.schedule_type
     if kind == "interval":
@@ -153,11 +163,7 @@ def min_gap_seconds(spec: ScheduleSpec) -> float | None:
     if kind == "cron":
         return cron_min_gap(parse_cron(spec.cron_expression or ""))
     if kind == "rrule":
-        rrule_dtstart(spec)  # raises if there is no DTSTART
-        base = spec.start_at or spec.anchor
-        fires = next_fire_times(spec, base - USEC, _RRULE_GAP_SAMPLE)  # type: ignore[operator]
-        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(fires)]
-        return min(gaps) if gaps else None
+        return rrule_min_gap(spec)
     return None
 
 
