@@ -27,9 +27,14 @@ EPOCH_ORD = date(1970, 1, 1).toordinal()
 SEC = timedelta(seconds=1)
 USEC = timedelta(microseconds=1)
 DAY = 86_400
-# Keep every probe well inside datetime's year range (1..9999).
+# Keep every probe well inside datetime's year range (1..9999): a spec's datetimes must lie in
+# [MIN_DT, MAX_DT), and no fire is computed at or after MAX_DT, so that any zone's local time of
+# any fire (offsets are under 24 h) is still a datetime.
 MIN_TS = (date(1800, 1, 1).toordinal() - EPOCH_ORD) * DAY
 MAX_TS = (date(9900, 1, 1).toordinal() - EPOCH_ORD) * DAY
+MIN_DT = datetime(1800, 1, 1, tzinfo=UTC)
+MAX_DT = datetime(9900, 1, 1, tzinfo=UTC)
+INT4_MAX = 2_147_483_647  # interval_seconds is an integer column
 
 SCHEDULE_TYPES = ("cron", "interval", "one_time", "rrule")
 # Zones that never change offset; they skip the transition machinery.
@@ -73,6 +78,20 @@ class ScheduleSpec:
 def require_aware(value: object, field: str) -> None:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise err(field, "must be a timezone-aware datetime", "invalid_schedule")
+
+
+def require_in_range(value: datetime, field: str) -> None:
+    """``value`` (aware) must lie in [MIN_DT, MAX_DT)."""
+    if not MIN_DT <= value < MAX_DT:
+        raise err(field, f"must be from {MIN_DT:%Y-%m-%d} up to (not including) {MAX_DT:%Y-%m-%d} UTC",
+                  "datetime_out_of_range")
+
+
+def check_interval(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT4_MAX:
+        raise err("interval_seconds", f"must be an integer between 1 and {INT4_MAX} (about 68 years)",
+                  "invalid_interval")
+    return value
 
 
 def floor_ts(dt: datetime) -> int:

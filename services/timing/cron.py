@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.timing.base import CRON_HORIZON_YEARS, DAY, EPOCH_ORD, MAX_TS, MIN_TS, UTC_NAMES, TimingError, err
-from services.timing.zones import next_transition, segment
+from services.timing.zones import (
+    PROBE_STEP,
+    next_transition,
+    segment,
+    segment_if_probed,
+    utc_offset,
+    zone,
+)
 
 # (name, low, high) for sec, min, hour, dom, month, dow. dow accepts 7 (= Sunday).
 _CRON_FIELDS = (
@@ -350,6 +357,9 @@ def _next_match(c: Cron, wall: int, limit_ord: int) -> int | None:
         sod = 0
 
 
+_SKIP_AHEAD = 8 * DAY
+
+
 def cron_next_ts(c: Cron, tzname: str, after: int) -> int | None:
     """First fire instant strictly after ``after`` (POSIX seconds), Debian-cron DST rules.
 
@@ -369,15 +379,41 @@ def cron_next_ts(c: Cron, tzname: str, after: int) -> int | None:
         return None
     after = max(after, MIN_TS)
     limit = min(after + CRON_HORIZON_YEARS * 366 * DAY, MAX_TS)
-    limit_ord = EPOCH_ORD + limit // DAY + 2
     if tzname in UTC_NAMES:
-        w = _next_match(c, after + 1, limit_ord)
+        w = _next_match(c, after + 1, EPOCH_ORD + limit // DAY + 2)
         return w if w is not None and w <= limit else None
-    seg_start, before, off = segment(tzname, after)
+    return _zoned_next_ts(c, tzname, after, limit)
+
+
+def _zoned_next_ts(c: Cron, tzname: str, after: int, limit: int) -> int | None:
+    """cron_next_ts outside UTC: segment by segment (see cron_next_ts), with a shortcut to far matches.
+
+    The shortcut: if no offset change happens within PROBE_STEP either side of
+    ``after``, no earlier wall can come round again (that needs a fall-back)
+    and none was left over from one, so the first matching wall w >= after +
+    offset fires first, and not before w - 24 h (offsets are under a day).
+    From w - 25 h, when the offset does not change up to w's instant either,
+    that instant is the fire. Without it a leap-day job would walk, and
+    probe, every year's transitions in between.
+    """
+    limit_ord = EPOCH_ORD + limit // DAY + 2
+    seg = segment_if_probed(tzname, after)  # a job that fires often finds its year probed already
+    off = seg[2] if seg is not None else utc_offset(zone(tzname), after)
     lo = after + off + 1
-    if not c.wildcard and seg_start is not None and before > off:
-        lo = max(lo, seg_start + before)  # repeated walls already fired on their first pass
     w = _next_match(c, lo, limit_ord)
+    if w is not None and w - lo > _SKIP_AHEAD:
+        tz = zone(tzname)
+        if utc_offset(tz, after - PROBE_STEP) == off == utc_offset(tz, after + PROBE_STEP):
+            start = w - 25 * 3600
+            off = utc_offset(tz, start)
+            cand = w - off
+            if cand - start <= PROBE_STEP and utc_offset(tz, cand) == off:
+                return cand if cand <= limit else None
+            return _zoned_next_ts(c, tzname, start, limit)
+    seg_start, before, off = seg if seg is not None else segment(tzname, after)
+    if not c.wildcard and seg_start is not None and before > off and seg_start + before > lo:
+        lo = seg_start + before  # repeated walls already fired on their first pass
+        w = _next_match(c, lo, limit_ord)
     pos = after
     while w is not None:
         cand = w - off

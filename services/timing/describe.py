@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from services.timing.base import ScheduleSpec, err
+from services.timing.base import ScheduleSpec, check_interval, err
 from services.timing.cron import Cron, parse_cron
 from services.timing.rrule import rrule_parts
 from services.timing.zones import to_local, zone
@@ -253,10 +253,7 @@ def describe(spec: ScheduleSpec) -> str:
     if kind == "cron":
         return _describe_cron(parse_cron(spec.cron_expression or "")) + suffix
     if kind == "interval":
-        iv = spec.interval_seconds
-        if isinstance(iv, bool) or not isinstance(iv, int) or iv < 1:
-            raise err("interval_seconds", "must be an integer >= 1", "invalid_interval")
-        return _describe_interval(iv)
+        return _describe_interval(check_interval(spec.interval_seconds))
     if kind == "one_time":
         st = spec.scheduled_time
         if st is None:

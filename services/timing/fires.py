@@ -10,12 +10,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from services.timing.base import (
+    MAX_DT,
+    MAX_TS,
     SCHEDULE_TYPES,
     USEC,
     ScheduleSpec,
+    check_interval,
     err,
     floor_ts,
     require_aware,
+    require_in_range,
 )
 from services.timing.cron import cron_can_fire, cron_min_gap, cron_next_ts, parse_cron
 from services.timing.rrule import OverBudget, rrule_instants, rrule_min_gap, too_complex, validate_rrule
@@ -32,6 +36,7 @@ def validate_spec(spec: ScheduleSpec) -> None:
         value = getattr(spec, field)
         if value is not None:
             require_aware(value, field)
+            require_in_range(value, field)
     if spec.start_at is not None and spec.end_at is not None and spec.end_at <= spec.start_at:
         raise err("end_at", "must be later than start_at", "invalid_window")
     kind = spec.schedule_type
@@ -42,9 +47,7 @@ def validate_spec(spec: ScheduleSpec) -> None:
             raise err("cron_expression", f"'{spec.cron_expression}' never fires (no calendar day matches)",
                        "cron_never_fires")
     elif kind == "interval":
-        iv = spec.interval_seconds
-        if isinstance(iv, bool) or not isinstance(iv, int) or iv < 1:
-            raise err("interval_seconds", "must be an integer >= 1", "invalid_interval")
+        check_interval(spec.interval_seconds)
         if spec.anchor is None and spec.start_at is None:
             raise err("anchor", "anchor or start_at is required for interval schedules", "invalid_interval")
     elif kind == "one_time":
@@ -57,10 +60,8 @@ def validate_spec(spec: ScheduleSpec) -> None:
 def _lower_bound(spec: ScheduleSpec, after: datetime) -> datetime:
     """Exclusive lower bound: fires are > after and >= start_at."""
     require_aware(after, "after")
-    if spec.start_at is not None:
-        floor = spec.start_at - USEC
-        if floor > after:
-            return floor
+    if spec.start_at is not None and spec.start_at > after:
+        return spec.start_at - USEC
     return after
 
 
@@ -81,19 +82,16 @@ def _iter_fires(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
             yield datetime.fromtimestamp(nxt, UTC)
             ts = nxt
     elif kind == "interval":
-        iv = spec.interval_seconds
-        if isinstance(iv, bool) or not isinstance(iv, int) or iv < 1:
-            raise err("interval_seconds", "must be an integer >= 1", "invalid_interval")
+        step = timedelta(seconds=check_interval(spec.interval_seconds))
         anchor = spec.anchor or spec.start_at
         if anchor is None:
             raise err("anchor", "anchor or start_at is required for interval schedules", "invalid_interval")
-        step = timedelta(seconds=iv)
         # Pure arithmetic from the anchor: no drift, DST does not matter.
         k = 0 if lower < anchor else (lower - anchor) // step + 1
         try:
             while True:
                 fire = anchor + k * step
-                if end is not None and fire > end:
+                if (end is not None and fire > end) or fire >= MAX_DT:
                     return
                 yield fire.astimezone(UTC)
                 k += 1
@@ -109,7 +107,7 @@ def _iter_fires(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
     elif kind == "rrule":
         end_ts = floor_ts(end) if end is not None else None
         for ts in rrule_instants(spec, floor_ts(lower)):
-            if end_ts is not None and ts > end_ts:
+            if (end_ts is not None and ts > end_ts) or ts >= MAX_TS:
                 return
             yield datetime.fromtimestamp(ts, UTC)
     else:

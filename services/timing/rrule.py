@@ -50,6 +50,7 @@ from services.timing.base import (
     err,
     floor_ts,
     require_aware,
+    require_in_range,
 )
 from services.timing.zones import next_transition, offset_at, zone
 
@@ -617,7 +618,9 @@ def rrule_dtstart(spec: ScheduleSpec) -> datetime:
     base = spec.start_at or spec.anchor
     if base is None:
         raise err("anchor", "start_at or anchor is required as the RRULE DTSTART", "invalid_rrule")
-    require_aware(base, "start_at" if spec.start_at else "anchor")
+    field = "start_at" if spec.start_at else "anchor"
+    require_aware(base, field)
+    require_in_range(base, field)  # dateutil needs room around DTSTART
     return _local_wall(base, spec.timezone)
 
 

@@ -37,22 +37,46 @@ def utc_year(ts: int) -> int:
 Transition = tuple[int, int, int]  # (instant, offset before, offset after)
 
 
-@functools.lru_cache(maxsize=4096)
-def year_transitions(tzname: str, year: int) -> tuple[tuple[int, ...], tuple[Transition, ...], int]:
-    """Offset transitions inside UTC year ``year``: (instants, transitions, offset at year start).
+# Offsets are probed every PROBE_STEP seconds. Two transitions closer than that which cancel out would
+# be missed; the closest such pair in tzdata is 3.99 days apart (Africa/Freetown, 1939), the next ones
+# ~7 days (Asia/Gaza, 2040s), and tests/test_timing_zones.py checks the installed tzdata.
+PROBE_STEP = 2 * DAY
 
-    Probes the offset once per day and bisects each change to the second.
-    That takes about 400 zoneinfo calls, once per (zone, year). Two changes
-    in one day that cancel out would be missed; tzdata has none in the years
-    that schedules use.
+
+# (instants, transitions, offset at the year's start, whether that offset held PROBE_STEP before it)
+YearTransitions = tuple[tuple[int, ...], tuple[Transition, ...], int, bool]
+_years: dict[tuple[str, int], YearTransitions] = {}  # a dict, not lru_cache: segment_if_probed looks in it
+_YEARS_KEPT = 4096
+
+
+def year_transitions(tzname: str, year: int) -> YearTransitions:
+    """Offset transitions inside UTC year ``year`` (see YearTransitions).
+
+    Probes the offset every PROBE_STEP and bisects each change to the second:
+    about 220 zoneinfo calls, once per (zone, year).
     """
+    found = _years.get((tzname, year))
+    if found is None:
+        found = _probe_year(tzname, year)
+        if len(_years) >= _YEARS_KEPT:
+            del _years[next(iter(_years))]  # the oldest
+        _years[(tzname, year)] = found
+    return found
+
+
+def clear_caches() -> None:
+    _years.clear()
+    zone.cache_clear()
+
+
+def _probe_year(tzname: str, year: int) -> YearTransitions:
     tz = zone(tzname)
     t = (date(year, 1, 1).toordinal() - EPOCH_ORD) * DAY - 1
     last = (date(year + 1, 1, 1).toordinal() - EPOCH_ORD) * DAY - 1
     off = first = utc_offset(tz, t)
     found: list[Transition] = []
     while t < last:
-        t2 = min(t + DAY, last)
+        t2 = min(t + PROBE_STEP, last)
         off2 = utc_offset(tz, t2)
         while off2 != off:  # at least one transition in (t, t2]
             lo, hi = t, t2
@@ -66,18 +90,37 @@ def year_transitions(tzname: str, year: int) -> tuple[tuple[int, ...], tuple[Tra
             found.append((hi, off, new))
             t, off = hi, new
         t = t2
-    return tuple(tr[0] for tr in found), tuple(found), first
+    start = (date(year, 1, 1).toordinal() - EPOCH_ORD) * DAY
+    return tuple(tr[0] for tr in found), tuple(found), first, utc_offset(tz, start - PROBE_STEP) == first
+
+
+def segment_if_probed(tzname: str, ts: int) -> Transition | None:
+    """segment(), if the year of ``ts`` has been probed already; else None (and nothing is probed)."""
+    year = utc_year(ts)
+    found = _years.get((tzname, year))
+    return None if found is None else _segment_in(tzname, ts, year, found)
 
 
 def segment(tzname: str, ts: int) -> tuple[int | None, int, int]:
-    """(start instant or None, offset before start, offset) of the offset segment containing ``ts``."""
+    """(start instant or None, offset before start, offset) of the offset segment containing ``ts``.
+
+    None as the start means "long before ``ts``": callers only use the start
+    when it lies within a day or two of ``ts``.
+    """
     year = utc_year(ts)
-    times, trans, first = year_transitions(tzname, year)
+    return _segment_in(tzname, ts, year, year_transitions(tzname, year))
+
+
+def _segment_in(tzname: str, ts: int, year: int, found: YearTransitions) -> tuple[int | None, int, int]:
+    times, trans, first, quiet_new_year = found
     i = bisect.bisect_right(times, ts)
     if i:
         return trans[i - 1]
-    # No transition yet this year. Use last year's final one: a repeated
-    # hour can straddle New Year.
+    # No transition yet this year. A repeated hour can straddle New Year, so
+    # last year's final transition matters if it is recent; the offset
+    # PROBE_STEP before New Year tells without probing all of last year.
+    if quiet_new_year:
+        return None, first, first
     prev = year_transitions(tzname, year - 1)[1]
     if prev:
         return prev[-1]
@@ -88,7 +131,7 @@ def next_transition(tzname: str, ts: int, limit: int) -> Transition | None:
     """First transition strictly after ``ts`` and at or before ``limit``."""
     year, last_year = utc_year(ts), utc_year(limit)
     while year <= last_year:
-        times, trans, _ = year_transitions(tzname, year)
+        times, trans, _, _ = year_transitions(tzname, year)
         i = bisect.bisect_right(times, ts)
         if i < len(times):
             return trans[i] if times[i] <= limit else None
@@ -103,4 +146,7 @@ def offset_at(tzname: str, ts: int) -> int:
 def to_local(dt: datetime, timezone: str) -> datetime:
     """``dt`` as an aware datetime in ``timezone``, for previews."""
     require_aware(dt, "datetime")
-    return dt.astimezone(zone(timezone))
+    try:
+        return dt.astimezone(zone(timezone))
+    except OverflowError:  # within a day of datetime's limits; fires never are (see base.MAX_DT)
+        raise err("datetime", f"{dt.isoformat()} has no local time in {timezone}", "datetime_out_of_range") from None
