@@ -16,6 +16,7 @@ from services.pagination import decode_cursor, page
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
 from services.timing import (
     ScheduleSpec,
+    TimingError,
     describe,
     due_at,
     first_fire,
@@ -43,12 +44,24 @@ def utcnow() -> datetime:
 
 def schedule_out(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    out["description"] = describe(spec_from_row(row))
+    try:
+        out["description"] = describe(spec_from_row(row))
+    except TimingError as exc:  # stored before a check that now refuses it: still listable, and fixable
+        out["description"] = f"(cannot be described: {exc.message})"
     return out
 
 
-def preview_runs(spec: ScheduleSpec, after: datetime, count: int) -> list[dict[str, datetime]]:
-    return [{"utc": t, "local": to_local(t, spec.timezone)} for t in next_fire_times(spec, after, count)]
+def timing_failed(exc: TimingError) -> ValidationFailed:
+    return ValidationFailed(f"schedule_config.{exc.field}", exc.message.removeprefix(f"{exc.field}: "), code=exc.code)
+
+
+def preview_runs(spec: ScheduleSpec, after: datetime, count: int) -> dict[str, Any]:
+    """The preview endpoints' body; a spec whose timing cannot be evaluated is a 400, as at create."""
+    try:
+        runs = [{"utc": t, "local": to_local(t, spec.timezone)} for t in next_fire_times(spec, after, count)]
+        return {"next_runs": runs, "description": describe(spec)}
+    except TimingError as exc:
+        raise timing_failed(exc) from None
 
 
 def config_of(row: asyncpg.Record) -> dict[str, Any]:
@@ -233,13 +246,11 @@ class ScheduleService:
     @staticmethod
     def preview(cfg: ScheduleConfig, after: datetime | None, count: int) -> dict[str, Any]:
         now = utcnow()
-        spec = check_config(cfg, now, now)
-        return {"next_runs": preview_runs(spec, after or now, count), "description": describe(spec)}
+        return preview_runs(check_config(cfg, now, now), after or now, count)
 
     async def next_runs(self, principal: Principal, schedule_id: UUID, count: int,
                         after: datetime | None) -> dict[str, Any]:
-        spec = spec_from_row(await self.get_row(principal, schedule_id))
-        return {"next_runs": preview_runs(spec, after or utcnow(), count), "description": describe(spec)}
+        return preview_runs(spec_from_row(await self.get_row(principal, schedule_id)), after or utcnow(), count)
 
     # --- lifecycle: each change is committed with a NOTIFY, so every process sees it within a second ------
     async def _transition(self, principal: Principal, schedule_id: UUID, allowed: tuple[str, ...], action: str,
@@ -271,7 +282,10 @@ class ScheduleService:
         spec = spec_from_row(row)
         # resume: next fire from now, no burst of catch-ups; snooze: first fire at or after `until`.
         after = now if action == "resume" else max(args[0], now) - timedelta(microseconds=1)
-        nxt = next_fire_time(spec, after)
+        try:
+            nxt = next_fire_time(spec, after)
+        except TimingError as exc:
+            raise timing_failed(exc) from None
         base = (nxt, due_at(row["schedule_id"], nxt, row["jitter_seconds"]), "active" if nxt else "completed")
         return base if action == "resume" else (*base, args[0])
 

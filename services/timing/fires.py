@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from services.timing.base import (
+    INT4_MAX,
     MAX_DT,
     MAX_TS,
     SCHEDULE_TYPES,
@@ -169,8 +170,8 @@ def validate_jitter(spec: ScheduleSpec, jitter_seconds: float | None) -> None:
     """Reject jitter that could reorder fires, i.e. jitter >= the shortest gap."""
     if not jitter_seconds:
         return
-    if jitter_seconds < 0:
-        raise err("jitter_seconds", "must be >= 0", "invalid_jitter")
+    if not 0 <= jitter_seconds <= INT4_MAX:
+        raise err("jitter_seconds", f"must be between 0 and {INT4_MAX}", "invalid_jitter")
     gap = min_gap_seconds(spec)
     if gap is not None and jitter_seconds >= gap:
         raise err("jitter_seconds", f"must be smaller than the shortest gap between fires ({gap:g} s)",
