@@ -330,3 +330,8 @@ def test_six_field_fixed_time_gets_the_dst_fix_up() -> None:
 )
 def test_describe_special_items(expr: str, text: str) -> None:
     assert describe(cron(expr)) == text
+
+
+def test_names_in_stepped_ranges_are_normalised_for_describe() -> None:
+    assert describe(cron("0 9 * * MON-FRI/2")) == describe(cron("0 9 * * 1-5/2"))
+    assert describe(cron("0 9 1 JAN-DEC/3 *")) == describe(cron("0 9 1 1-12/3 *"))

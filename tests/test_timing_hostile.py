@@ -212,3 +212,87 @@ def test_edge_datetimes_inside_the_range_describe_and_preview() -> None:
     validate_spec(early)
     assert describe(early).startswith("Once at 1799-12-31")
     assert ZoneInfo("Pacific/Honolulu")  # zone exists on this machine
+
+
+# ---------------------------------------------------------------- random expressions
+
+
+def _cron_token(rng, field: int) -> str:
+    names = {4: ["JAN", "feb", "Dec"], 5: ["MON", "sun", "FRI", "sat"]}.get(field, [])
+    value = lambda: rng.choice([str(rng.randint(-1, 62)), *names, "", "L", "W", "x", "٣", "²", "0" * 12])  # noqa: E731
+    shape = rng.randrange(12)
+    if shape == 0:
+        return "*"
+    if shape == 1:
+        return f"*/{rng.choice([str(rng.randint(0, 200)), '', 'x'])}"
+    if shape == 2:
+        return f"{value()}-{value()}"
+    if shape == 3:
+        return f"{value()}-{value()}/{rng.randint(0, 100)}"
+    if shape == 4:
+        return f"{value()}/{rng.randint(0, 100)}"
+    if shape == 5:
+        return f"{value()}L"
+    if shape == 6:
+        return f"{value()}#{rng.choice([str(rng.randint(-1, 7)), '', 'x'])}"
+    if shape == 7:
+        return f"{value()}W"
+    if shape == 8:
+        return rng.choice(["L", "LW", "?", "#", "/", "-", ",", "**"])
+    return value()
+
+
+def _random_cron(rng) -> str:
+    fields = [",".join(_cron_token(rng, f) for _ in range(rng.randint(1, 3))) for f in range(6)]
+    if rng.random() < 0.6:
+        fields = fields[1:]
+    return rng.choice([" ", "  ", "\t"]).join(fields)
+
+
+def _random_rrule(rng) -> str:
+    parts = [f"FREQ={rng.choice(['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY', 'HOURLY', 'MINUTELY', 'SECONDLY', 'X'])}"]
+    pool = {
+        "INTERVAL": lambda: str(rng.choice([0, 1, 2, 7, 100, 10**6])),
+        "COUNT": lambda: str(rng.choice([0, 1, 5, 1000, 10**6])),
+        "UNTIL": lambda: rng.choice(["20300101", "20300101T120000Z", "99991231", "2030", "18000101T000000"]),
+        "BYMONTH": lambda: ",".join(str(rng.randint(0, 13)) for _ in range(rng.randint(1, 4))),
+        "BYMONTHDAY": lambda: ",".join(str(rng.randint(-32, 32)) for _ in range(rng.randint(1, 4))),
+        "BYYEARDAY": lambda: ",".join(str(rng.randint(-367, 367)) for _ in range(rng.randint(1, 4))),
+        "BYWEEKNO": lambda: ",".join(str(rng.randint(-54, 54)) for _ in range(rng.randint(1, 3))),
+        "BYDAY": lambda: ",".join(rng.choice(["", "1", "-1", "5", "+2", "53"]) + rng.choice(["MO", "SU", "XX"])
+                                  for _ in range(rng.randint(1, 3))),
+        "BYHOUR": lambda: ",".join(str(rng.randint(-1, 25)) for _ in range(rng.randint(1, 4))),
+        "BYMINUTE": lambda: ",".join(str(rng.randint(-1, 61)) for _ in range(rng.randint(1, 4))),
+        "BYSECOND": lambda: ",".join(str(rng.randint(-1, 61)) for _ in range(rng.randint(1, 4))),
+        "BYSETPOS": lambda: ",".join(str(rng.randint(-400, 400)) for _ in range(rng.randint(1, 3))),
+        "WKST": lambda: rng.choice(["MO", "SU", "XX"]),
+    }
+    for name in rng.sample(sorted(pool), rng.randint(0, 4)):
+        parts.append(f"{name}={pool[name]()}")
+    return ";".join(parts)
+
+
+def test_random_expressions_only_ever_raise_timing_error() -> None:
+    import random
+
+    rng = random.Random(20260315)
+    zones = ["UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Gaza", "Pacific/Apia"]
+    t0 = time.process_time()
+    for i in range(1500):
+        tz = zones[i % len(zones)]
+        if i % 3:
+            spec = S("cron", tz, cron_expression=_random_cron(rng))
+        else:
+            start = Z(2026, 1, 1) + timedelta(hours=rng.randint(0, 9999))
+            spec = S("rrule", tz, rrule=_random_rrule(rng), start_at=start)
+        after = Z(2026, 3, 1) + timedelta(minutes=rng.randint(0, 10**6))
+        for fn, args in ((validate_spec, (spec,)), (describe, (spec,)), (next_fire_times, (spec, after, 5))):
+            started = time.perf_counter()
+            try:
+                fn(*args)
+            except TimingError:
+                pass
+            except Exception as exc:  # noqa: BLE001 -- the point of the test
+                pytest.fail(f"{spec!r}: {type(exc).__name__}: {exc}")
+            assert time.perf_counter() - started < 0.5, spec
+    assert time.process_time() - t0 < 60

@@ -255,6 +255,10 @@ def test_dateutil_runs_under_the_budget() -> None:
     gappy = timing_rrule.build_rrule("FREQ=SECONDLY;BYHOUR=3", datetime(2026, 1, 1, 4))
     with pytest.raises(timing_rrule.OverBudget):  # and so are the inner time-of-day steps
         next(timing_rrule.iter_walls(gappy, 2100, timing_rrule.Budget(10_000)))
+    # ... and the month-by-month carry of a large INTERVAL (~23 months per step here, 60 ms for 930 steps)
+    far = timing_rrule.build_rrule("FREQ=MINUTELY;INTERVAL=1000000;BYHOUR=23,2", datetime(2026, 1, 1))
+    with pytest.raises(timing_rrule.OverBudget):
+        list(itertools.islice(timing_rrule.iter_walls(far, 9990, timing_rrule.Budget(100_000)), 1000))
 
 
 # ---------------------------------------------------------------- malformed numbers and sizes
@@ -273,6 +277,13 @@ def test_dateutil_runs_under_the_budget() -> None:
         ("FREQ=DAILY\u00a0", "ASCII"),
         ("FREQ=DAILY;BYHOUR=9\x00", "ASCII"),
         ("FREQ=DAILY;BYSETPOS=" + ",".join(["1"] * 600), "too long"),
+        ("FREQ=YEARLY;BYMONTH=13", "BYMONTH"),  # dateutil accepts it and fails with IndexError later
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY"),
+        ("FREQ=YEARLY;BYWEEKNO=54", "BYWEEKNO"),
+        ("FREQ=HOURLY;BYHOUR=-1", "BYHOUR"),
+        ("FREQ=YEARLY;BYDAY=54MO", "BYDAY"),
+        ("FREQ=WEEKLY;WKST=1MO", "WKST"),
+        ("FREQ=YEARLY;BYSETPOS=400", "BYSETPOS"),
     ],
 )
 def test_bad_numbers_and_sizes(rule: str, fragment: str) -> None:

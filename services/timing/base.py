@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 # Searches are bounded so that no spec can make the scheduler spin. Which days
 # of a month a cron picks depends only on the weekday of the 1st and the
 # month's length; the longest wait for a given pair is 40 years (a leap
-# February starting on a given weekday, e.g. "0 0 * 2 5#5"), so every cron
+# February starting on a given weekday, e.g. "0 0 * 2 1#5"), so every cron
 # that validate_spec accepts has a fire inside a 50-year window. The
 # month-wise cron search is cheap. rrule needs dateutil to step through every
 # period, which costs more, so its window is shorter.

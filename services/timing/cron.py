@@ -1,8 +1,10 @@
 """Cron: parsing and the next matching instant under Debian cron's DST rules.
 
-Cron follows Vixie/Debian cron: Sunday is 0 or 7, and when both day fields are
-restricted a day matches if either one matches. DST is handled as Debian cron
-does (see ``cron_next_ts``).
+Cron follows Vixie/Debian cron: Sunday is 0 or 7, any positive step, and when
+both day fields are restricted a day matches if either one matches (if either
+starts with "*", both must). The Quartz/cronie day items L, LW, nW (day of
+month) and nL, n#k (day of week) are list items under the same rule. DST is
+handled as Debian cron does (see ``cron_next_ts``).
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ def _parse_field(text: str, idx: int) -> tuple[int, tuple[DayItem, ...], str]:
         elif not slash or step == 1:
             norm.append("*" if body == "*" else f"{a}-{b}")
         else:
-            norm.append(f"{'*' if body == '*' else body if '-' in body else a}/{step}")
+            norm.append(f"{'*' if body == '*' else f'{a}-{b}' if '-' in body else a}/{step}")
     if idx == 5 and mask & (1 << 7):  # Sunday is 0 or 7
         mask = (mask | 1) & 0x7F
     return mask, tuple(specials), ",".join(norm)

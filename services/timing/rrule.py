@@ -22,6 +22,7 @@ Two things keep every evaluation short:
 
 from __future__ import annotations
 
+import calendar as _calendar
 import datetime as _dt
 import functools
 import heapq
@@ -77,6 +78,8 @@ _MOD_STEP = 1  # one step of dateutil's __mod_distance (BYSECOND/BYMINUTE/BYHOUR
 _TIME = 3  # one time of day in a per-period time set
 _SECOND = 10  # the one-entry time set of a SECONDLY period
 _NEW_YEAR = 60  # dateutil rebuilding its masks for another year
+_MONTH_STEP = 12  # dateutil carrying a day past the end of a month (one calendar.monthrange call)
+_SETPOS = 10  # one BYSETPOS value in one period (a list of the period's days, often an IndexError)
 _MAX_TIMESET = 4000  # times of day per day; the set is built before any counting starts
 
 _PARTS = frozenset(
@@ -156,10 +159,42 @@ def rrule_parts(text: str) -> tuple[tuple[str, str], ...]:
     if int(parts.get("INTERVAL", "1")) > _MAX_INTERVAL[freq]:
         raise err("rrule", f"INTERVAL must be at most {_MAX_INTERVAL[freq]} for FREQ={freq} (about 100 years)",
                   "invalid_rrule")
+    for name, value in parts.items():
+        _check_values(name, value)
     if "UNTIL" in parts and not _UNTIL_RE.match(parts["UNTIL"]):
         raise err("rrule", f"invalid UNTIL '{parts['UNTIL']}' (expected YYYYMMDD or YYYYMMDDTHHMMSS[Z])",
                   "invalid_rrule")
     return tuple(parts.items())
+
+
+# RFC 5545 ranges of the BY* lists: (low, high, whether negative values count from the end). dateutil
+# does not check all of them itself (BYMONTH=13 fails deep inside an iteration).
+_BY_RANGES = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
+              "BYWEEKNO": (1, 53, True), "BYHOUR": (0, 23, False), "BYMINUTE": (0, 59, False),
+              "BYSECOND": (0, 59, False), "BYSETPOS": (1, 366, True)}
+_BY_VALUE = re.compile(r"[+-]?[0-9]{1,3}")
+_BYDAY_VALUE = re.compile(r"(?:([+-]?)([0-9]{1,2}))?(MO|TU|WE|TH|FR|SA|SU)")
+
+
+def _check_values(name: str, value: str) -> None:
+    if name == "WKST":
+        if _BYDAY_VALUE.fullmatch(value) is None or value[0] in "+-0123456789":
+            raise err("rrule", f"WKST has invalid value '{value}' (MO..SU)", "invalid_rrule")
+        return
+    if name not in _BY_RANGES and name != "BYDAY":
+        return
+    for item in value.split(","):
+        if name == "BYDAY":
+            m = _BYDAY_VALUE.fullmatch(item)
+            ok = m is not None and (m.group(2) is None or 1 <= int(m.group(2)) <= 53)
+            rule = "[+/-][1-53]MO..SU"
+        else:
+            lo, hi, signed = _BY_RANGES[name]
+            ok = _BY_VALUE.fullmatch(item) is not None and (
+                lo <= abs(int(item)) <= hi if signed else item[0] != "-" and lo <= int(item) <= hi)
+            rule = f"{'+/-' if signed else ''}{lo}-{hi}"
+        if not ok:
+            raise err("rrule", f"{name} has invalid value '{item}' (must be {rule})", "invalid_rrule")
 
 
 def _until_local(value: str, tz: ZoneInfo) -> datetime:
@@ -313,10 +348,12 @@ def _estimate(parts: dict[str, str], freq: str, interval: int, horizon: int, jst
     inner = _inner_steps(parts, freq, interval) * jstep + (_JLOOP if freq in ("MINUTELY", "SECONDLY") else 0)
     day = _day_ticks(len(_values(parts, "BYMONTH")) or 1, len(_values(parts, "BYDAY")),
                      len(_values(parts, "BYMONTHDAY")) or 1, len(_values(parts, "BYYEARDAY")))
-    empty = _PERIOD + dayset * day + setpos * dayset * 2 // 5 + {
+    empty = _PERIOD + dayset * day + setpos * (_SETPOS + dayset * 2 // 5) + {
         "YEARLY": _NEW_YEAR, "MONTHLY": _NEW_YEAR // 12,
         "HOURLY": (times + 1) * _TIME + (24 * _MOD_STEP if "BYHOUR" in parts else 0),
         "MINUTELY": (times + 1) * _TIME, "SECONDLY": _SECOND}.get(freq, 0)
+    if freq not in ("YEARLY", "MONTHLY"):  # a step of INTERVAL days (hours, ...) is carried month by month
+        empty += interval * _UNIT_SECONDS[freq] // (28 * DAY) * _MONTH_STEP
     period = empty + occurrences * (_YIELD + _SKIP) + _FIRE + inner
     # Periods without a match between the two: how many follows from the longest run of days that the
     # day-level parts exclude (sampled), or, when that run is long or unknown, from the whole window.
@@ -325,7 +362,7 @@ def _estimate(parts: dict[str, str], freq: str, interval: int, horizon: int, jst
     if any(p in parts for p in _DAY_PARTS):
         try:
             run = _empty_day_run(";".join(f"{p}={parts[p]}" for p in (*_DAY_PARTS, "WKST") if p in parts))
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        except _DATEUTIL_ERRORS:
             run = 0  # invalid: the rule fails when built
     elif freq not in ("YEARLY", "MONTHLY", "WEEKLY"):
         run = 0  # every day has a match
@@ -353,11 +390,15 @@ def _day_ticks(month: int, weekday: int, monthday: int, yearday: int) -> int:
     return _DAY + (2 if yearday else 0) + (month + weekday + monthday + 2 * yearday) // 10
 
 
+# What dateutil raises for a rule it cannot build or iterate.
+_DATEUTIL_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+
+
 @functools.lru_cache(maxsize=2048)
 def build_rrule(local_text: str, dtstart: datetime) -> _du_rrule.rrule:
     try:
         rule = _du_rrule.rrulestr(local_text, dtstart=dtstart)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+    except _DATEUTIL_ERRORS as exc:
         raise err("rrule", f"invalid RRULE: {exc}", "invalid_rrule") from None
     if not isinstance(rule, _du_rrule.rrule):
         raise err("rrule", "must be a single RRULE", "invalid_rrule")
@@ -403,7 +444,7 @@ class _CountingInfo(_Info):
         rule = self.rrule
         setpos = rule._bysetpos
         budget = _active.budget
-        budget.left -= _PERIOD + days * rule._chime_day + (len(setpos) * days * 2 // 5 if setpos else 0)
+        budget.left -= _PERIOD + days * rule._chime_day + (len(setpos) * (_SETPOS + days * 2 // 5) if setpos else 0)
         if budget.left < 0:
             raise OverBudget
         return res
@@ -440,6 +481,16 @@ class _CountingInfo(_Info):
         return _Info.stimeset(self, hour, minute, second)
 
 
+class _CountingCalendar:
+    """Stands in for ``calendar`` in rrule._iter, which only calls monthrange, once per month that a
+    large INTERVAL carries the day across (FREQ=MINUTELY;INTERVAL=1000000 crosses ~23 a period)."""
+
+    @staticmethod
+    def monthrange(year: int, month: int) -> tuple[int, int]:
+        _charge(_MONTH_STEP)
+        return _calendar.monthrange(year, month)
+
+
 def _counting_range(*args: int) -> Iterator[int]:
     """``range`` for the inner SECONDLY/MINUTELY loops of rrule._iter (its only uses of range)."""
     budget = _active.budget
@@ -471,13 +522,14 @@ class _YearCap:
 def _copy_iter(max_year: int, counting: bool) -> Callable[[_du_rrule.rrule], Iterator[datetime]] | None:
     fn = getattr(_du_rrule.rrule, "_iter", None)
     code = getattr(fn, "__code__", None)
-    if code is None or not {"MAXYEAR", "_iterinfo", "range"} <= set(code.co_names):
+    if code is None or not {"MAXYEAR", "_iterinfo", "range", "calendar"} <= set(code.co_names):
         return None  # dateutil internals changed: see test_dateutil_runs_under_the_budget
     glb = dict(vars(_du_rrule))
     glb["datetime"] = _YearCap(max_year)
     if counting:
         glb["_iterinfo"] = _CountingInfo
         glb["range"] = _counting_range
+        glb["calendar"] = _CountingCalendar
     return types.FunctionType(code, glb, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
@@ -508,7 +560,7 @@ def _step(it: Iterator[datetime], budget: Budget) -> datetime | None:
         wall = next(it)
     except StopIteration:
         return None
-    except ValueError as exc:  # e.g. "Invalid combination of interval and byhour resulting in empty rule"
+    except _DATEUTIL_ERRORS as exc:  # e.g. "Invalid combination of interval and byhour resulting in empty rule"
         raise err("rrule", f"invalid RRULE: {exc}", "invalid_rrule") from None
     budget.left -= _YIELD
     if budget.left < 0:
@@ -677,7 +729,7 @@ def rrule_instants(spec: ScheduleSpec, after: int, budget: Budget | None = None)
             wall = next(it)
         except StopIteration:
             break
-        except ValueError as exc:
+        except _DATEUTIL_ERRORS as exc:
             raise err("rrule", f"invalid RRULE: {exc}", "invalid_rrule") from None
         if wall < target:
             budget.left -= _YIELD + _SKIP

@@ -94,7 +94,7 @@ def _probe_year(tzname: str, year: int) -> YearTransitions:
     return tuple(tr[0] for tr in found), tuple(found), first, utc_offset(tz, start - PROBE_STEP) == first
 
 
-def segment_if_probed(tzname: str, ts: int) -> Transition | None:
+def segment_if_probed(tzname: str, ts: int) -> tuple[int | None, int, int] | None:
     """segment(), if the year of ``ts`` has been probed already; else None (and nothing is probed)."""
     year = utc_year(ts)
     found = _years.get((tzname, year))
