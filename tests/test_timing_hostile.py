@@ -74,6 +74,8 @@ HOSTILE: list[tuple[str, ScheduleSpec, datetime]] = [
     ("minutely in the last hour of time", S("rrule", "Pacific/Kiritimati", rrule="FREQ=MINUTELY;UNTIL=99991231",
                                             start_at=Z(9899, 12, 31, 9)), Z(9899, 12, 31, 9)),
     ("rrule from year 1", S("rrule", rrule="FREQ=WEEKLY", anchor=datetime(1, 1, 1, tzinfo=UTC)), Z(2026, 1, 1)),
+    ("rrule from year 1, -10", S("rrule", "Pacific/Honolulu", rrule="FREQ=WEEKLY",
+                                 anchor=datetime(1, 1, 1, tzinfo=UTC)), Z(2026, 1, 1)),
     ("rrule non-ASCII", S("rrule", rrule="FREQ=DAILY;COUNT=²"), Z(2026, 1, 1)),
     ("rrule 1000 characters", S("rrule", rrule="FREQ=DAILY;BYSETPOS=" + ",".join(["-1"] * 327)), Z(2026, 1, 1)),
     # interval: the int4 column's range and datetime's

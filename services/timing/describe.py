@@ -9,7 +9,7 @@ from datetime import datetime
 from services.timing.base import ScheduleSpec, check_interval, err
 from services.timing.cron import Cron, parse_cron
 from services.timing.rrule import rrule_parts
-from services.timing.zones import to_local, zone
+from services.timing.zones import to_local
 
 _DOW_FULL = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_FULL = ("", "January", "February", "March", "April", "May", "June", "July", "August",
@@ -263,7 +263,7 @@ def describe(spec: ScheduleSpec) -> str:
         return f"Once at {local.strftime(fmt)} ({spec.timezone})"
     if kind == "rrule":
         base = spec.start_at or spec.anchor
-        dtstart = base.astimezone(zone(spec.timezone)) if base is not None else None
+        dtstart = to_local(base, spec.timezone) if base is not None else None
         return _describe_rrule(spec.rrule or "", dtstart) + suffix
     raise err("schedule_type", f"unknown schedule type {kind!r}")
 
