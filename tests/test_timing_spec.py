@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -159,3 +162,12 @@ def test_timing_errors_name_the_config_field() -> None:
     assert (exc.code, exc.details[0]["field"]) == ("rrule_too_complex", "schedule_config.rrule")
     exc = refused(config(schedule_type="one_time", scheduled_time=datetime(9999, 1, 1, tzinfo=UTC)))
     assert (exc.code, exc.details[0]["field"]) == ("datetime_out_of_range", "schedule_config.scheduled_time")
+
+
+def test_the_package_depends_on_no_other_service() -> None:
+    # services.timing is imported by the scheduler, the claim and the API; it must not import them back.
+    code = ("import sys, services.timing, services.timing.rules; print(sorted(m for m in sys.modules"
+            " if m.startswith('services.') and not m.startswith('services.timing')))")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['services.errors', 'services.schemas']"
