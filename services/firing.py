@@ -18,8 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.cadence import due_at, spec_from_row
-from services.timing import next_fire_time
+from services.timing import due_at, next_fire_time, spec_from_row
 
 # After downtime, walk at most this many missed fires to find the latest one; past that, jump to the future.
 MAX_CATCHUP_WALK = 10_000

@@ -34,10 +34,9 @@ from uuid import UUID
 import asyncpg
 
 from services import execution_state, firing, notify
-from services.cadence import due_at, first_fire, spec_from, spec_from_row
-from services.errors import Conflict, NotFound, PreconditionFailed
+from services.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from services.firing import Dispatch, Owner, Plan
-from services.timing import TimingError, next_fire_time
+from services.timing import TimingError, due_at, first_fire, next_fire_time, spec_from, spec_from_row
 
 # Fields that decide when a schedule fires (a change re-plans the cadence); the rest is metadata or policy.
 TIMING_FIELDS = ("schedule_type", "cron_expression", "interval_seconds", "scheduled_time", "rrule", "timezone",
@@ -143,11 +142,19 @@ async def lock(conn: asyncpg.Connection, community_id: int, schedule_id: UUID) -
 
 
 def next_from(spec: Any, row: Mapping[str, Any], now: datetime) -> datetime | None:
-    """The first fire from `now`, honouring a snooze that is still running."""
+    """The first fire from `now`, honouring a snooze that is still running; a timing that cannot be evaluated
+    answers 400 (the API's transitions; the claim auto-pauses instead)."""
     snoozed = row.get("snoozed_until")
-    if snoozed is not None and snoozed > now:
-        return next_fire_time(spec, snoozed - timedelta(microseconds=1))
-    return first_fire(spec, now)
+    try:
+        if snoozed is not None and snoozed > now:
+            return next_fire_time(spec, snoozed - timedelta(microseconds=1))
+        return first_fire(spec, now)
+    except TimingError as exc:
+        raise timing_failed(exc) from None
+
+
+def timing_failed(exc: TimingError) -> ValidationFailed:
+    return ValidationFailed(f"schedule_config.{exc.field}", exc.message.removeprefix(f"{exc.field}: "), code=exc.code)
 
 
 def _may_fire_again(row: Mapping[str, Any], count: int) -> bool:
@@ -369,10 +376,7 @@ async def resume(conn: asyncpg.Connection, row: asyncpg.Record, *, user_id: str,
     check_allowed(row, "resume")
     if row["status"] == "active":
         return row
-    try:
-        nxt = next_from(spec_from_row(row), row, now)
-    except TimingError as exc:
-        raise Conflict(f"schedule timing cannot be evaluated: {exc}", code="invalid_timing") from None
+    nxt = next_from(spec_from_row(row), row, now)
     if nxt is not None and not _may_fire_again(row, row["execution_count"]):
         nxt = None
     snoozed = row["snoozed_until"] if row["snoozed_until"] is not None and row["snoozed_until"] > now else None
@@ -391,7 +395,7 @@ async def snooze(conn: asyncpg.Connection, row: asyncpg.Record, *, until: dateti
         return row, fired
     if row["status"] == "paused":
         return await _set(conn, row, user_id, now, snoozed_until=until), fired
-    nxt = next_fire_time(spec_from_row(row), max(until, now) - timedelta(microseconds=1))
+    nxt = next_from(spec_from_row(row), {"snoozed_until": max(until, now)}, now - timedelta(microseconds=1))
     return await _set(conn, row, user_id, now, snoozed_until=until, status="active" if nxt else "completed",
                       next_execution_at=nxt, next_due_at=due_at(row["schedule_id"], nxt, row["jitter_seconds"])), fired
 

@@ -16,15 +16,14 @@ import asyncpg
 
 from services import schedule_state
 from services.auth import Principal
-from services.cadence import spec_from_row
 from services.dal import AsyncDAL
 from services.errors import NotFound, ValidationFailed
 from services.firing import Owner
 from services.pagination import decode_cursor, page
-from services.schedule_rules import check_config, check_context
 from services.schedule_state import CONFIG_FIELDS, Fired
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
-from services.timing import ScheduleSpec, describe, next_fire_times, to_local
+from services.timing import ScheduleSpec, TimingError, describe, next_fire_times, spec_from_row, to_local
+from services.timing.rules import check_config, check_context
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
@@ -43,12 +42,20 @@ def utcnow() -> datetime:
 def schedule_out(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     out["is_active"] = out["status"] == "active"
-    out["description"] = describe(spec_from_row(row))
+    try:
+        out["description"] = describe(spec_from_row(row))
+    except TimingError as exc:  # stored before a check that now refuses it: still listable, and fixable
+        out["description"] = f"(cannot be described: {exc.message})"
     return out
 
 
-def preview_runs(spec: ScheduleSpec, after: datetime, count: int) -> list[dict[str, datetime]]:
-    return [{"utc": t, "local": to_local(t, spec.timezone)} for t in next_fire_times(spec, after, count)]
+def preview_runs(spec: ScheduleSpec, after: datetime, count: int) -> dict[str, Any]:
+    """The preview endpoints' body; a spec whose timing cannot be evaluated is a 400, as at create."""
+    try:
+        runs = [{"utc": t, "local": to_local(t, spec.timezone)} for t in next_fire_times(spec, after, count)]
+        return {"next_runs": runs, "description": describe(spec)}
+    except TimingError as exc:
+        raise schedule_state.timing_failed(exc) from None
 
 
 class ScheduleService:
@@ -109,13 +116,11 @@ class ScheduleService:
     @staticmethod
     def preview(cfg: ScheduleConfig, after: datetime | None, count: int, now: datetime | None = None) -> dict:
         now = now or utcnow()
-        spec = check_config(cfg, now, now)
-        return {"next_runs": preview_runs(spec, after or now, count), "description": describe(spec)}
+        return preview_runs(check_config(cfg, now, now), after or now, count)
 
     async def next_runs(self, principal: Principal, schedule_id: UUID, count: int,
                         after: datetime | None) -> dict[str, Any]:
-        spec = spec_from_row(await self.get_row(principal, schedule_id))
-        return {"next_runs": preview_runs(spec, after or self.clock(), count), "description": describe(spec)}
+        return preview_runs(spec_from_row(await self.get_row(principal, schedule_id)), after or self.clock(), count)
 
     # --- writes --------------------------------------------------------------------------------------------
     async def create(self, principal: Principal, body: ScheduleCreate) -> asyncpg.Record:

@@ -104,7 +104,7 @@ JitterSeconds = Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS), BeforeValidat
 GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS), BeforeValidator(_json_int)]
 
 
-# Which timing field each schedule_type needs (services/schedule_rules.py enforces it; the others must be absent).
+# Which timing field each schedule_type needs (services/timing/rules.py enforces it; the others must be absent).
 TIMING_FIELDS = {"interval": "interval_seconds", "one_time": "scheduled_time", "cron": "cron_expression",
                  "rrule": "rrule"}
 

@@ -29,12 +29,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from services.cadence import due_at, first_fire, spec_from
 from services.dal import AsyncDAL
 from services.errors import ApiError
 from services.migrations import apply_migrations
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
-from services.timing import next_fire_time
+from services.timing import due_at, first_fire, next_fire_time, spec_from
 from tests.sim import PRINCIPAL, Sim
 
 EXAMPLES = int(os.environ.get("CHIME_PROPERTY_EXAMPLES", "150"))
@@ -42,7 +41,8 @@ STEPS = int(os.environ.get("CHIME_PROPERTY_STEPS", "30"))
 # Europe/Berlin changes clocks at 01:00 UTC on both days; runs start shortly before.
 STARTS = (datetime(2026, 3, 29, 0, 20, tzinfo=UTC), datetime(2026, 10, 25, 0, 20, tzinfo=UTC))
 ZONES = ("Europe/Berlin", "UTC", "America/New_York")
-CRONS = ("*/7 * * * *", "30 2 * * *", "0 */2 * * *", "15 1,2,3 * * *", "*/50 * * * * *")
+CRONS = ("*/7 * * * *", "30 2 * * *", "0 */2 * * *", "15 1,2,3 * * *", "*/50 * * * * *", "30 2 * * 0L",
+         "0 3 * * 7#4")
 RRULES = ("FREQ=HOURLY;COUNT=5", "FREQ=MINUTELY;INTERVAL=13", "FREQ=DAILY;BYHOUR=2,3;BYMINUTE=30")
 MAX_WALK = 5000
 

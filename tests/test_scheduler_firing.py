@@ -102,7 +102,7 @@ async def test_jitter_is_deterministic_and_bounded(chime, client, auth) -> None:
     sched = await make_schedule(client, headers, wf, {"schedule_type": "interval", "interval_seconds": 2,
                                                       "jitter_seconds": 1})
     rows = await wait_for(lambda: executions(chime.dal, sched["schedule_id"]), timeout=15)
-    from services.cadence import jitter_offset
+    from services.timing import jitter_offset
 
     for r in rows:
         offset = jitter_offset(uuid.UUID(sched["schedule_id"]), r["scheduled_for"], 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,6 +61,15 @@ async def test_create_each_type(client, auth, workflow, config) -> None:
     assert body["next_execution_at"] is not None and body["description"]
 
 
+async def test_create_with_last_weekday_of_month(client, auth, workflow) -> None:
+    resp, body = await create(client, auth(), workflow["workflow_id"], cron("0 18 * * 5L", timezone="Europe/Berlin"))
+    assert resp.status_code == 201, body
+    assert body["description"] == "At 18:00 on the last Friday of the month (Europe/Berlin)"
+    local = datetime.fromisoformat(body["next_execution_at"]).astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.hour, local.minute, local.isoweekday()) == (18, 0, 5)
+    assert (local + timedelta(days=7)).month != local.month
+
+
 async def test_interval_fires_from_anchor(client, auth, workflow) -> None:
     start = (datetime.now(UTC) + timedelta(minutes=5)).replace(microsecond=0)
     resp, body = await create(client, auth(), workflow["workflow_id"],
@@ -89,6 +99,9 @@ BAD_CONFIGS = [
     (cron("0 0 * * FUNDAY"), "invalid_cron", "day-of-week"),
     (cron("0 0 *"), "invalid_cron", "cron_expression"),
     (cron("0 0 30 2 *"), "cron_never_fires", "cron_expression"),
+    (cron("² * * * *"), "invalid_cron", "schedule_config.cron_expression"),  # was a 500: "²".isdigit() is True
+    (cron("0 ٣ * * *"), "invalid_cron", "schedule_config.cron_expression"),
+    (cron("0 9 * * 1#6"), "invalid_cron", "day-of-week"),
     ({"schedule_type": "interval", "interval_seconds": 0}, "invalid_interval", "interval_seconds"),
     (cron(timezone="Mars/Olympus_Mons"), "unknown_timezone", "timezone"),
     ({"schedule_type": "one_time", "scheduled_time": PAST}, "scheduled_time_in_past", "scheduled_time"),
@@ -99,6 +112,21 @@ BAD_CONFIGS = [
      "jitter_seconds"),
     (cron("*/5 * * * *", jitter_seconds=400), "jitter_too_large", "jitter_seconds"),
     ({"schedule_type": "rrule", "rrule": "FREQ=SOMETIMES"}, "invalid_rrule", "rrule"),
+    ({"schedule_type": "rrule", "rrule": "FREQ=DAILY;COUNT=²"}, "invalid_rrule", "schedule_config.rrule"),
+    ({"schedule_type": "rrule", "rrule": "FREQ=SECONDLY;BYHOUR=3"}, "rrule_too_complex", "schedule_config.rrule"),
+    ({"schedule_type": "rrule", "rrule": "FREQ=DAILY;BYHOUR=9;COUNT=900000000"}, "rrule_too_complex", "UNTIL"),
+    ({"schedule_type": "interval", "interval_seconds": 99_999_999_999}, "invalid_interval",
+     "schedule_config.interval_seconds"),
+    ({"schedule_type": "interval", "interval_seconds": 60, "grace_period_seconds": 10**15}, "invalid_grace_period",
+     "schedule_config.grace_period_seconds"),
+    ({"schedule_type": "interval", "interval_seconds": 60, "jitter_seconds": 2**31}, "invalid_jitter",
+     "schedule_config.jitter_seconds"),
+    ({"schedule_type": "one_time", "scheduled_time": iso(datetime.now(UTC) + timedelta(hours=1)),
+      "start_at": iso(datetime.now(UTC) + timedelta(hours=2))}, "never_fires", "schedule_config.scheduled_time"),
+    ({"schedule_type": "one_time", "scheduled_time": iso(datetime.now(UTC) + timedelta(hours=3)),
+      "end_at": iso(datetime.now(UTC) + timedelta(hours=2))}, "never_fires", "schedule_config.end_at"),
+    ({"schedule_type": "one_time", "scheduled_time": "9999-12-31T23:00:00Z", "timezone": "Pacific/Kiritimati"},
+     "datetime_out_of_range", "schedule_config.scheduled_time"),
     (cron(overlap_policy="queue_all"), "invalid_field", "overlap_policy"),
 ]
 
@@ -233,3 +261,49 @@ async def test_preview_endpoint(client, auth) -> None:
                                        json={"schedule_config": cron()})).get_json()
     assert len(default["next_runs"]) == 10
     assert all(datetime.fromisoformat(r["utc"]) > datetime.now(UTC) for r in default["next_runs"])
+
+
+async def test_preview_refuses_a_rule_over_the_step_budget(client, auth) -> None:
+    resp = await client.post("/api/v1/schedules/preview", headers=auth(), json={
+        "schedule_config": {"schedule_type": "rrule", "rrule": "FREQ=SECONDLY;BYHOUR=3",
+                            "start_at": "2026-01-01T00:00:00Z"}, "count": 100})
+    body = await resp.get_json()
+    assert resp.status_code == 400 and body["code"] == "rrule_too_complex", body
+    assert body["details"][0]["field"] == "schedule_config.rrule"
+
+
+async def test_preview_of_a_long_count_rule_runs_from_the_last_fire(client, auth) -> None:
+    start = (datetime.now(UTC) + timedelta(days=400)).replace(microsecond=0)
+    config = {"schedule_type": "rrule", "rrule": "FREQ=SECONDLY;COUNT=300000", "start_at": iso(start)}
+    last = start + timedelta(seconds=299_999)
+    resp = await client.post("/api/v1/schedules/preview", headers=auth(), json={
+        "schedule_config": config, "after": iso(last - timedelta(seconds=200_000)), "count": 3})
+    body = await resp.get_json()
+    assert resp.status_code == 200, body
+    assert [datetime.fromisoformat(r["utc"]) for r in body["next_runs"]] == [
+        last - timedelta(seconds=s) for s in (199_999, 199_998, 199_997)]
+    end = await (await client.post("/api/v1/schedules/preview", headers=auth(), json={
+        "schedule_config": config, "after": iso(last - timedelta(seconds=2))})).get_json()
+    assert [datetime.fromisoformat(r["utc"]) for r in end["next_runs"]] == [last - timedelta(seconds=1), last]
+    assert end["description"] == "Every second, 300000 times"
+
+
+async def test_a_stored_schedule_that_no_longer_validates_is_reported_not_a_500(chime, client, auth, workflow) -> None:
+    # e.g. "0 ٣ * * *" was accepted (as hour 3) before cron became ASCII-only
+    headers = auth()
+    _, created = await create(client, headers, workflow["workflow_id"], cron("0 3 * * *"))
+    sid = created["schedule_id"]
+    await chime.dal.execute("UPDATE workflow_schedules SET cron_expression = $2 WHERE schedule_id = $1",
+                            uuid.UUID(sid), "0 ٣ * * *")
+    one = await client.get(f"/api/v1/schedules/{sid}", headers=headers)
+    body = await one.get_json()
+    assert one.status_code == 200, body
+    assert "cannot be described" in body["description"] and "ASCII" in body["description"]
+    listed = await client.get("/api/v1/schedules", headers=headers)
+    assert listed.status_code == 200
+    runs = await client.get(f"/api/v1/schedules/{sid}/next-runs", headers=headers)
+    runs_body = await runs.get_json()
+    assert runs.status_code == 400 and runs_body["code"] == "invalid_cron", runs_body
+    assert (await client.post(f"/api/v1/schedules/{sid}/pause", headers=headers, json={})).status_code == 200
+    resumed = await client.post(f"/api/v1/schedules/{sid}/resume", headers=headers)
+    assert resumed.status_code == 400 and (await resumed.get_json())["code"] == "invalid_cron"

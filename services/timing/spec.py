@@ -1,4 +1,4 @@
-"""Bridges stored schedules and the timing function: specs, first fires and deterministic jitter."""
+"""Bridges stored schedules and the timing functions: specs, first fires and deterministic jitter."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.timing import ScheduleSpec, next_fire_time
+from services.timing.base import ScheduleSpec
+from services.timing.fires import next_fire_time
 
 SPEC_FIELDS = ("schedule_type", "timezone", "cron_expression", "interval_seconds", "scheduled_time",
                "rrule", "start_at", "end_at")
@@ -24,9 +25,18 @@ def spec_from_row(row: Mapping[str, Any]) -> ScheduleSpec:
 
 
 def first_fire(spec: ScheduleSpec, now: datetime) -> datetime | None:
-    # A one_time slightly in the past (within grace) still fires, as a catch-up.
+    """The fire a new or changed schedule starts with: the next one after ``now``.
+
+    A one_time slightly in the past still fires, as a catch-up (check_config
+    refuses one further back than grace_period_seconds), but like every fire
+    only inside [start_at, end_at].
+    """
     if spec.schedule_type == "one_time":
-        return spec.scheduled_time
+        at = spec.scheduled_time
+        if at is None or (spec.start_at is not None and at < spec.start_at) or (
+                spec.end_at is not None and at > spec.end_at):
+            return None
+        return at
     return next_fire_time(spec, now)
 
 
