@@ -22,7 +22,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services import notify
+from services import notify, outbox
 from services.errors import Conflict, NotFound
 from services.firing import Owner, insert, plan_retry
 
@@ -116,6 +116,7 @@ async def write_results(conn: asyncpg.Connection, results: list[Result], owner: 
     rows = await conn.fetch(_RESULTS_SQL, *([getattr(r, c) for r in results] for c in cols), owner.instance_id,
                             owner.epoch)
     written = {r["execution_id"] for r in rows}
+    await outbox.emit(conn, [e for e in map(outbox.execution_event, rows) if e is not None])
     configs = {r.execution_id: r.retry_config for r in results}
     retries = [x for x in (plan_retry(r, configs.get(r["execution_id"]), now) for r in rows) if x is not None]
     if await insert(conn, retries):
@@ -126,6 +127,7 @@ async def write_results(conn: asyncpg.Connection, results: list[Result], owner: 
 async def reap(conn: asyncpg.Connection, now: datetime, forget_after_seconds: float) -> list[asyncpg.Record]:
     """Ends the runs of instances whose lease expired (database clock) and schedules their retries."""
     rows = await conn.fetch(_REAP_SQL)
+    await outbox.emit(conn, [e for e in map(outbox.execution_event, rows) if e is not None])
     if rows:
         configs = {r["workflow_id"]: r["retry_config"] for r in await conn.fetch(
             "SELECT workflow_id, retry_config FROM workflows WHERE workflow_id = ANY($1::uuid[])",

@@ -33,7 +33,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services import execution_state, firing, notify
+from services import execution_state, firing, notify, outbox
 from services.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from services.firing import Dispatch, Owner, Plan
 from services.timing import TimingError, due_at, first_fire, next_fire_time, spec_from, spec_from_row
@@ -186,6 +186,10 @@ async def _apply(conn: asyncpg.Connection, items: list[_Advance], now: datetime,
     """Inserts the planned rows, cancels what they displace and advances their schedules, all in one go."""
     inserted = await firing.insert(conn, [it.plan.execution for it in items])
     await _advance(conn, items, inserted)
+    await outbox.emit(conn, [(ex.community_id, "execution.missed", {
+        "execution_id": str(ex.execution_id), "schedule_id": str(ex.schedule_id), "workflow_id": str(ex.workflow_id),
+        "status": "missed", "scheduled_for": ex.scheduled_for.isoformat(), "error": ex.error})
+        for ex in (it.plan.execution for it in items) if ex.status == "missed" and ex.execution_id in inserted])
     cancel_running = [eid for it in items if it.plan.execution.execution_id in inserted
                       for eid in it.plan.cancel_running]
     cancel_queued = [eid for it in items if it.plan.execution.execution_id in inserted
@@ -233,6 +237,9 @@ async def fire_due(conn: asyncpg.Connection, rows: list[Any], now: datetime, own
         items.append(_Advance(row, plan, following))
     if broken:
         await conn.execute(_AUTO_PAUSE_SQL, [b[0] for b in broken], [b[1] for b in broken], now)
+        community = {r["schedule_id"]: r["community_id"] for r in rows}
+        await outbox.emit(conn, [(community[sid], "schedule.auto_paused", {"schedule_id": str(sid), "reason": note})
+                                 for sid, note in broken])
         result.counts["auto_paused"] = len(broken)
     await _apply(conn, items, now, result)
     return result

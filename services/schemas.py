@@ -372,8 +372,8 @@ class Probe(BaseModel):
 
 
 ExecutionStatus = Literal["pending", "running", "completed", "failed", "timeout", "cancelled", "skipped", "missed",
-                          "abandoned"]
-Trigger = Literal["schedule", "catchup", "manual", "retry"]
+                          "abandoned", "awaiting_approval", "expired"]
+Trigger = Literal["schedule", "catchup", "manual", "retry", "backfill", "event"]
 
 
 class StepOut(BaseModel):

@@ -109,7 +109,8 @@ async def reset_database(dsn: str) -> None:
     await dal.connect()
     try:
         await apply_migrations(dal)
-        await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances CASCADE")
+        await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
+                          " event_outbox CASCADE")
     finally:
         await dal.close()
 

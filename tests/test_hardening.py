@@ -470,3 +470,40 @@ async def test_paused_schedule_does_not_fire(chime, client, auth, workflow) -> N
         return len(await executions(chime.dal, sched["schedule_id"])) == before
 
     await holds_for(unchanged, 2.0)
+
+
+# --- outbox --------------------------------------------------------------------------------------------------
+async def test_notable_outcomes_are_recorded_in_the_outbox_with_their_change(sim: Sim) -> None:
+    sched = await _create(sim, work=True, schedule_type="interval", interval_seconds=60, grace_period_seconds=5)
+    sid = sched["schedule_id"]
+    sim.advance(60)
+    await sim.claim()
+    run = (await _rows(sim, sid))[0]
+    await sim.finish(run["execution_id"], "failed")
+    sim.advance(600)  # the next fire is far beyond its grace period
+    await sim.claim()
+    events = await sim.dal.fetch("SELECT kind, payload FROM event_outbox ORDER BY seq")
+    assert [e["kind"] for e in events] == ["execution.failed", "execution.missed"]
+    assert events[0]["payload"]["execution_id"] == str(run["execution_id"])
+    assert events[1]["payload"]["schedule_id"] == str(sid)
+    # A change that rolls back leaves no event.
+    with pytest.raises(RuntimeError):
+        async with sim.dal.transaction() as conn:
+            from services import outbox
+
+            await outbox.emit(conn, [(1, "execution.failed", {})])
+            raise RuntimeError("rolled back")
+    assert await sim.dal.fetchval("SELECT count(*) FROM event_outbox") == 2
+
+
+async def test_a_schedule_auto_paused_by_the_scheduler_is_an_event(sim: Sim) -> None:
+    sched = await _create(sim, schedule_type="cron", cron_expression="* * * * *")
+    # A stored expression that a newer check refuses (as if saved by an older version).
+    await sim.dal.execute("UPDATE workflow_schedules SET cron_expression = '٣ * * * *' WHERE schedule_id = $1",
+                          sched["schedule_id"])
+    sim.advance(120)
+    await sim.claim()
+    row = await sim.schedules.get_row(PRINCIPAL, sched["schedule_id"])
+    assert row["status"] == "paused" and row["paused_by"] == "scheduler"
+    kinds = [r["kind"] for r in await sim.dal.fetch("SELECT kind FROM event_outbox")]
+    assert kinds == ["schedule.auto_paused"]

@@ -139,8 +139,11 @@ def test_one_time_grace() -> None:
     ],
 )
 def test_integer_columns_are_bounded(field: str, value: int, code: str) -> None:
-    fields = {"schedule_type": "interval", "interval_seconds": 60, field: value}
-    exc = refused(config(**fields))
+    # The request schema refuses these first (tests/test_hostile_input.py); check_config holds on its own too.
+    with pytest.raises(ValueError):
+        config(**{"schedule_type": "interval", "interval_seconds": 60, field: value})
+    defaults = config(schedule_type="interval", interval_seconds=60).model_dump()
+    exc = refused(ScheduleConfig.model_construct(**{**defaults, field: value}))
     assert (exc.code, exc.details[0]["field"]) == (code, f"schedule_config.{field}")
 
 

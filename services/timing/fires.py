@@ -37,7 +37,9 @@ def validate_spec(spec: ScheduleSpec) -> None:
         value = getattr(spec, field)
         if value is not None:
             require_aware(value, field)
-            require_in_range(value, field)
+            # An end past MAX_DT is the common "never" idiom (9999-12-31): no fire reaches it anyway.
+            if not (field == "end_at" and value >= MAX_DT):
+                require_in_range(value, field)
     if spec.start_at is not None and spec.end_at is not None and spec.end_at <= spec.start_at:
         raise err("end_at", "must be later than start_at", "invalid_window")
     kind = spec.schedule_type
