@@ -80,7 +80,8 @@ def body_left_unread() -> bool:
 
 
 # Codes kept from the semantic checks that the pydantic bounds now run first.
-FIELD_CODES = {"interval_seconds": "invalid_interval", "max_executions": "invalid_max_executions"}
+FIELD_CODES = {"interval_seconds": "invalid_interval", "max_executions": "invalid_max_executions",
+               "jitter_seconds": "invalid_jitter", "grace_period_seconds": "invalid_grace_period"}
 BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 
 
@@ -100,6 +101,8 @@ def _schema_details(exc: RequestSchemaValidationError) -> tuple[str, str, list[d
         elif field.endswith("schedule_type"):
             code = "unknown_schedule_type"
             message = f"must be one of cron, interval, one_time, rrule (got {err.get('input')!r})"
+        elif kind == "datetime_out_of_range":
+            code, message = kind, err.get("msg", "is out of range")
         elif kind in BOUND_ERRORS and str(err.get("loc", ("",))[-1]) in FIELD_CODES:
             code, message = FIELD_CODES[str(err["loc"][-1])], err.get("msg", "is out of range")
         else:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic_core import PydanticCustomError
 
 ScheduleType = Literal["cron", "interval", "one_time", "rrule"]
 OverlapPolicy = Literal["skip", "allow", "buffer_one", "cancel_other"]
@@ -44,7 +45,8 @@ def _utc_representable(value: datetime) -> datetime:
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc <= LATEST:
-        raise ValueError("must lie between 0001-01-02T00:00:00Z and 9999-12-31T00:00:00Z")
+        raise PydanticCustomError("datetime_out_of_range",
+                                  "must lie between 0001-01-02T00:00:00Z and 9999-12-31T00:00:00Z")
     return value
 
 

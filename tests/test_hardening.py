@@ -480,7 +480,7 @@ async def test_notable_outcomes_are_recorded_in_the_outbox_with_their_change(sim
     await sim.claim()
     run = (await _rows(sim, sid))[0]
     await sim.finish(run["execution_id"], "failed")
-    sim.advance(600)  # the next fire is far beyond its grace period
+    sim.advance(630)  # the latest due fire (at +660 s) is 30 s old: beyond its 5 s grace period
     await sim.claim()
     events = await sim.dal.fetch("SELECT kind, payload FROM event_outbox ORDER BY seq")
     assert [e["kind"] for e in events] == ["execution.failed", "execution.missed"]

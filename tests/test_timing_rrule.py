@@ -306,7 +306,8 @@ async def dal(database_url):
 
 
 async def _claim_one(dal, rule: str, start: datetime, nominal: datetime):
-    from services.firing import claim_due
+    from services.firing import Owner
+    from services.schedule_state import claim_due
 
     workflow_id, schedule_id = uuid.uuid4(), uuid.uuid4()
     await dal.execute("INSERT INTO workflows (workflow_id, community_id, name) VALUES ($1, 1, 'w')", workflow_id)
@@ -316,7 +317,7 @@ async def _claim_one(dal, rule: str, start: datetime, nominal: datetime):
         " anchor_at, next_execution_at, next_due_at) VALUES ($1, $2, 1, 'rrule', $3, $4, $4, $5, $5)",
         schedule_id, workflow_id, rule, start, nominal)
     async with dal.transaction() as conn:
-        await claim_due(conn, now=nominal + timedelta(milliseconds=10), limit=10, instance_id="t", catchup_after=60)
+        await claim_due(conn, nominal + timedelta(milliseconds=10), 10, Owner("t", 1), catchup_after=60)
     return await dal.fetchrow("SELECT status, paused_note, next_execution_at FROM workflow_schedules"
                               " WHERE schedule_id = $1", schedule_id)
 
