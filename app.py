@@ -127,7 +127,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         openapi_provider_class=ChimeOpenAPIProvider,
     )
     app.json = ChimeJSONProvider(app)
-    for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp):
+    # ROLE=worker serves only the probes: its job is claiming and running, scaled apart from the API.
+    api = (workflows.bp, schedules.bp, executions.bp) if settings.serves_api else ()
+    for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     chime = Services(settings)
     app.extensions["chime"] = chime

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ROLES = ("all", "api", "worker")
 JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256")
 
 
@@ -20,6 +21,8 @@ class ConfigError(Exception):
 class Settings:
     port: int = 8070
     host: str = "0.0.0.0"
+    role: str = "all"
+    saturation_wait_seconds: float = 1.0
     workers: int = 1
     log_level: str = "INFO"
     database_url: str | None = None
@@ -51,6 +54,15 @@ class Settings:
     router_url: str = "http://localhost:8000"
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     max_body_bytes: int = 1_048_576
+
+    @property
+    def runs_scheduler(self) -> bool:
+        """`api` processes serve the API and claim nothing; `worker` and `all` claim, run and maintain."""
+        return self.role != "api"
+
+    @property
+    def serves_api(self) -> bool:
+        return self.role != "worker"
 
     @property
     def jwt_verify_key(self) -> str:
@@ -112,6 +124,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL={env['LOG_LEVEL']!r} is not one of {', '.join(LOG_LEVELS)}")
+    role = (env.get("ROLE") or "all").strip().lower()
+    if role not in ROLES:
+        raise ConfigError(f"ROLE={env['ROLE']!r} is not one of {', '.join(ROLES)}")
     algorithm = (env.get("JWT_ALGORITHM") or "").strip().upper()
     public_key = _opt(env, "JWT_PUBLIC_KEY")
     public_key_file = _opt(env, "JWT_PUBLIC_KEY_FILE")
@@ -145,6 +160,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     allowed = frozenset(h.strip().lower() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
     return Settings(
         port=_int(env, "PORT", 8070, 1, 65535),
+        role=role,
+        saturation_wait_seconds=_float(env, "SATURATION_WAIT_SECONDS", 1.0, 0.01),
         host=env.get("HOST", "0.0.0.0") or "0.0.0.0",
         workers=_int(env, "WORKERS", 1, 1, 64),
         log_level=log_level,

@@ -80,9 +80,10 @@ class Services:
             await self.dal.connect(timeout=5)
         await apply_migrations(self.dal)
         self.migrations_ok = True
-        self.runtime = self._build_runtime()
-        await self.runtime.start()
-        self.schedules.scheduler = self.executions.scheduler = self.runtime
+        if self.settings.runs_scheduler:
+            self.runtime = self._build_runtime()
+            await self.runtime.start()
+            self.schedules.scheduler = self.executions.scheduler = self.runtime
         log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
                                            "instance_id": self.instance_id})
 
@@ -139,7 +140,7 @@ class Services:
                 self.migrations_ok = False
             if not self.migrations_ok:
                 reasons.append("migrations not applied")
-        if not self.scheduler_running:
+        if self.settings.runs_scheduler and not self.scheduler_running:
             reasons.append("scheduler not started")
         return reasons
 
@@ -152,8 +153,15 @@ class Services:
                     self.dal.fetchval("SELECT count(*) FROM workflow_schedules WHERE status = 'active'"), 1.0)
             except Exception:
                 active = None
+        runner = self.runtime.runner if self.runtime is not None else None
+        saturated = runner is not None and runner.oldest_wait() > self.settings.saturation_wait_seconds
+        healthy = latency is not None and (self.scheduler_running or not self.settings.runs_scheduler)
         return {
-            "status": "healthy" if latency is not None and self.scheduler_running else "degraded",
+            "status": "healthy" if healthy and not saturated else "degraded",
+            "role": self.settings.role,
+            "queue_depth": runner.queue_depth if runner is not None else 0,
+            "oldest_wait_ms": round(runner.oldest_wait() * 1000, 1) if runner is not None else 0.0,
+            "running": runner.running if runner is not None else 0,
             "module": "chime",
             "version": VERSION,
             "scheduler_running": self.scheduler_running,

@@ -1,7 +1,7 @@
-"""Batched, fenced execution result writes: at thousands of runs a second one statement per change would be
-the bottleneck. What is durable when: a run's `running` and terminal states reach the database within
-`interval` (20 ms) of happening, in one statement per batch; until then a crash loses them and the reaper
-ends the run `abandoned` once the lease expires."""
+"""Batched, fenced execution result and step writes: at thousands of runs a second one statement per change
+would be the bottleneck. What is durable when: a run's `running` and terminal states and its step records reach
+the database within `interval` (20 ms) of happening, one statement per kind per batch, in one transaction; until
+then a crash loses them and the reaper ends the run `abandoned` once the lease expires."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from services.dal import AsyncDAL
-from services.execution_state import Result, write_results
+from services.engine import StepRecord
+from services.execution_state import Result, write_results, write_steps
 from services.firing import Owner
 
 log = logging.getLogger("chime.executions")
@@ -35,6 +36,7 @@ class ExecutionWriter:
         self.interval = interval
         self.max_batch = max_batch
         self._pending: dict[UUID, tuple[int, Result]] = {}
+        self._steps: list[tuple[UUID, datetime, StepRecord]] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -56,6 +58,12 @@ class ExecutionWriter:
             log.warning("execution results not written at shutdown; the reaper will end those runs", extra={
                 "event_type": "execution", "action": "flush", "result": "dropped", "count": len(self._pending),
                 "data": {"error": str(exc)[:200]}})
+
+    def step(self, execution_id: UUID, scheduled_for: datetime, step: StepRecord) -> None:
+        self._steps.append((execution_id, scheduled_for, step))
+        self._idle.clear()
+        if len(self._steps) >= self.max_batch:
+            self._wake.set()
 
     def put(self, result: Result, epoch: int) -> None:
         if result.error:
@@ -82,20 +90,23 @@ class ExecutionWriter:
                 await asyncio.sleep(1.0)
 
     async def flush(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._steps:
             self._idle.set()
             return
         batch, self._pending = self._pending, {}
+        steps, self._steps = self._steps, []
         by_epoch: dict[int, list[Result]] = {}
         for epoch, result in batch.values():
             by_epoch.setdefault(epoch, []).append(result)
         try:
             async with self.dal.transaction() as conn:
+                await write_steps(conn, steps)  # before the results, so a finished run shows all its steps
                 refused: list[UUID] = []
                 for epoch, results in by_epoch.items():
                     _, lost = await write_results(conn, results, Owner(self.instance_id, epoch), datetime.now(UTC))
                     refused += lost
         except BaseException:
+            self._steps[:0] = steps
             for key, value in batch.items():  # put back, newer changes win
                 if key in self._pending:
                     self._pending[key] = (value[0], _merge(value[1], self._pending[key][1]))
@@ -107,7 +118,7 @@ class ExecutionWriter:
             log.warning("run results refused: the lease they ran under expired (the reaper ends those runs)",
                         extra={"event_type": "execution", "action": "write", "result": "fenced",
                                "count": len(refused)})
-        if not self._pending:
+        if not self._pending and not self._steps:
             self._idle.set()
 
     async def drained(self) -> None:

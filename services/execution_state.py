@@ -124,6 +124,25 @@ async def write_results(conn: asyncpg.Connection, results: list[Result], owner: 
     return list(rows), [r.execution_id for r in results if r.execution_id not in written]
 
 
+_STEPS_SQL = """
+INSERT INTO execution_steps (execution_id, scheduled_for, sequence, node_id, node_type, status, started_at,
+                             finished_at, duration_ms, input, output, error)
+SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::timestamptz[], $9::int[], $10::jsonb[], $11::jsonb[], $12::text[])
+ON CONFLICT DO NOTHING
+"""
+
+
+async def write_steps(conn: asyncpg.Connection, steps: list[tuple[UUID, datetime, Any]]) -> None:
+    """A batch of step records (execution_id, scheduled_for, engine StepRecord) in one statement."""
+    if not steps:
+        return
+    fields = ("sequence", "node_id", "node_type", "status", "started_at", "finished_at", "duration_ms", "input",
+              "output", "error")
+    await conn.execute(_STEPS_SQL, [s[0] for s in steps], [s[1] for s in steps],
+                       *([getattr(s[2], f) for s in steps] for f in fields))
+
+
 async def reap(conn: asyncpg.Connection, now: datetime, forget_after_seconds: float) -> list[asyncpg.Record]:
     """Ends the runs of instances whose lease expired (database clock) and schedules their retries."""
     rows = await conn.fetch(_REAP_SQL)

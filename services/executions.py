@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services import execution_state, firing
+from services import execution_state, firing, notify
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound
@@ -43,9 +43,8 @@ class ExecutionService:
     async def start_manual(self, principal: Principal, workflow_id: UUID, context: dict[str, Any],
                            dry_run: bool) -> UUID:
         """POST /workflows/{id}/execute: a run outside any schedule, started in this process."""
+        # Without a runner here (ROLE=api, or a fenced lease) the run is queued for any worker.
         owner = self.scheduler.owner() if self.scheduler is not None else None
-        if owner is None:
-            raise Conflict("this process is not running executions right now", code="scheduler_unavailable")
         async with self.dal.transaction() as conn:
             wf = await conn.fetchrow("SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2",
                                      workflow_id, principal.community_id)
@@ -55,7 +54,9 @@ class ExecutionService:
                 raise Conflict(f"workflow {workflow_id} is {wf['status']}", code="workflow_inactive")
             plan = firing.plan_workflow_run(wf, context, self.clock(), owner, dry_run)
             await firing.insert(conn, [plan.execution])
-        if plan.dispatch is not None:
+            if plan.dispatch is None:
+                await notify.queue_ready(conn)
+        if plan.dispatch is not None and self.scheduler is not None:
             self.scheduler.runner.submit(plan.dispatch)
         return plan.execution.execution_id
 

@@ -290,13 +290,14 @@ def plan_manual(row: Any, live: Live | None, now: datetime, owner: Owner | None,
     return _run_or_queue(ex, row, action, live, owner, now)
 
 
-def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner,
+def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner | None,
                       dry_run: bool) -> Plan:
-    """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request."""
+    """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request
+    (or queued for any worker when this process runs none)."""
     ex = NewExecution(schedule_id=None, workflow_id=workflow["workflow_id"], community_id=workflow["community_id"],
                       scheduled_for=now, fired_at=now, status="pending", trigger="manual", owner=owner,
-                      context=context, dry_run=dry_run)
-    return Plan(ex, dispatch=dispatch_for(ex, workflow))
+                      context=context, dry_run=dry_run, run_after=None if owner else now)
+    return Plan(ex, dispatch=dispatch_for(ex, workflow) if owner else None)
 
 
 def retry_delay(config: dict[str, Any], attempt: int, rng: random.Random | None = None) -> float:

@@ -25,12 +25,6 @@ log = logging.getLogger("chime.runner")
 OUTPUT_MAX_BYTES = 16 * 1024  # an execution keeps at most this much of its run's output
 LEASE_LOST = "lease_lost"
 
-_STEP_SQL = """
-INSERT INTO execution_steps (execution_id, sequence, node_id, node_type, status, started_at, finished_at,
-                             duration_ms, input, output, error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT (execution_id, sequence) DO NOTHING
-"""
 
 
 def utcnow() -> datetime:
@@ -48,6 +42,9 @@ class ExecutionRunner:
         self.tasks: dict[UUID, asyncio.Task] = {}
         self.cancels: dict[UUID, asyncio.Event] = {}
         self.reasons: dict[UUID, str] = {}
+        self.items: dict[UUID, Dispatch] = {}
+        self.waiting: dict[UUID, float] = {}  # submitted, not yet holding a slot (monotonic submit time)
+        self.saturated = False
         self.accepting = True
         self.may_start = may_start or (lambda: True)  # False while the lease is fenced
 
@@ -57,6 +54,8 @@ class ExecutionRunner:
 
     def submit(self, item: Dispatch) -> None:
         self.cancels[item.execution_id] = asyncio.Event()
+        self.items[item.execution_id] = item
+        self.waiting[item.execution_id] = time.monotonic()
         task = asyncio.create_task(self._run(item), name=f"execution-{item.execution_id}")
         self.tasks[item.execution_id] = task
         task.add_done_callback(lambda _t, eid=item.execution_id: self._forget(eid))
@@ -65,6 +64,8 @@ class ExecutionRunner:
         self.tasks.pop(execution_id, None)
         self.cancels.pop(execution_id, None)
         self.reasons.pop(execution_id, None)
+        self.items.pop(execution_id, None)
+        self.waiting.pop(execution_id, None)
 
     def cancel(self, execution_id: UUID, reason: str = "cancelled") -> bool:
         event = self.cancels.get(execution_id)
@@ -88,13 +89,10 @@ class ExecutionRunner:
         return True
 
     async def on_step(self, execution_id: str, step: StepRecord) -> None:
-        try:
-            await self.dal.execute(_STEP_SQL, UUID(execution_id), step.sequence, step.node_id, step.node_type,
-                                   step.status, step.started_at, step.finished_at, step.duration_ms, step.input,
-                                   step.output, step.error)
-        except Exception:
-            log.warning("step not recorded", exc_info=True,
-                        extra={"event_type": "execution", "action": "step", "execution_id": execution_id})
+        """Steps go out with the writer's next batch (one statement per batch, not one per step)."""
+        item = self.items.get(UUID(execution_id))
+        if item is not None:
+            self.writer.step(item.execution_id, item.scheduled_for, step)
 
     def _ended_early(self, item: Dispatch, at: datetime) -> bool:
         """Before starting: a cancel or a fence that arrived while the run waited for a slot."""
@@ -112,8 +110,29 @@ class ExecutionRunner:
                                finished_at=at, retry_config=None if item.dry_run else item.retry_config, **fields),
                         item.epoch)
 
+    @property
+    def queue_depth(self) -> int:
+        return len(self.waiting)
+
+    def oldest_wait(self) -> float:
+        return time.monotonic() - min(self.waiting.values()) if self.waiting else 0.0
+
+    def check_saturation(self, threshold: float) -> None:
+        """Says so once per episode when runs wait for a slot longer than `threshold` seconds."""
+        wait = self.oldest_wait()
+        if wait > threshold and not self.saturated:
+            self.saturated = True
+            log.warning("saturated: runs are waiting for a free slot; add workers or raise MAX_CONCURRENT_WORKFLOWS",
+                        extra={"event_type": "runner", "action": "saturation", "result": "saturated",
+                               "count": self.queue_depth, "data": {"oldest_wait_ms": round(wait * 1000)}})
+        elif wait <= threshold / 2 and self.saturated:
+            self.saturated = False
+            log.info("no longer saturated", extra={"event_type": "runner", "action": "saturation",
+                                                   "result": "recovered", "count": self.queue_depth})
+
     async def _run(self, item: Dispatch) -> None:
         async with self.slots:
+            self.waiting.pop(item.execution_id, None)
             started = utcnow()
             if self._ended_early(item, started):
                 return

@@ -359,6 +359,10 @@ class ErrorOut(BaseModel):
 
 class Health(BaseModel):
     status: str
+    role: str
+    queue_depth: int = Field(description="runs waiting for a free MAX_CONCURRENT_WORKFLOWS slot")
+    oldest_wait_ms: float = Field(description="how long the oldest of them has waited")
+    running: int
     module: str
     version: str
     scheduler_running: bool

@@ -92,3 +92,45 @@ async def test_openapi_is_generated_from_the_code(client) -> None:
     assert "requestBody" in create and "201" in create["responses"]
     assert "ScheduleConfig" in str(doc["components"]["schemas"])
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_saturation_is_visible_once_per_episode(database_url, token, caplog) -> None:
+    """Runs waiting for a slot longer than SATURATION_WAIT_SECONDS: health says degraded with the queue, and the
+    log says so once per episode."""
+    import logging
+
+    from app import create_app
+    from tests.conftest import make_settings, reset_database
+    from tests.helpers import delay_workflow, wait_for
+
+    await reset_database(database_url)
+    caplog.set_level(logging.INFO, logger="chime.runner")
+    application = create_app(make_settings(database_url, MAX_CONCURRENT_WORKFLOWS="1", SATURATION_WAIT_SECONDS="0.3",
+                                           SHUTDOWN_GRACE_SECONDS="0"))
+    headers = {"Authorization": f"Bearer {token()}"}
+    async with application.test_app() as test_app:
+        client = test_app.test_client()
+        wf = await (await client.post("/api/v1/workflows", headers=headers,
+                                      json={"name": "slow", "definition": delay_workflow(1.5)})).get_json()
+        for _ in range(3):
+            resp = await client.post(f"/api/v1/workflows/{wf['workflow_id']}/execute", headers=headers, json={})
+            assert resp.status_code == 202
+
+        async def degraded() -> dict | None:
+            body = await (await client.get("/api/v1/health")).get_json()
+            return body if body["status"] == "degraded" else None
+
+        body = await wait_for(degraded, timeout=5)
+        assert body["queue_depth"] >= 1 and body["oldest_wait_ms"] > 300 and body["running"] == 3
+
+        async def recovered() -> bool:
+            return (await (await client.get("/api/v1/health")).get_json())["status"] == "healthy"
+
+        await wait_for(recovered, timeout=15)
+        await wait_for(lambda: _logged(caplog, "recovered"), timeout=5)
+    saturated = [r for r in caplog.records if getattr(r, "result", None) == "saturated"]
+    assert len(saturated) == 1
+
+
+async def _logged(caplog, result: str) -> bool:
+    return any(getattr(r, "result", None) == result for r in caplog.records)

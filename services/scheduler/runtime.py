@@ -28,6 +28,7 @@ from services.scheduler.duty import DB_ERRORS, DatabaseHealth, Duty
 from services.scheduler.leader import Leadership
 from services.scheduler.lease import Lease, LeaseLost, Watchdog
 from services.scheduler.listener import Listener
+from services.scheduler.maintenance.partitions import Partitions
 from services.scheduler.maintenance.pruner import Pruner
 from services.scheduler.maintenance.reaper import Reaper
 from services.scheduler.queue import CancelWatch, QueueTaker
@@ -87,11 +88,13 @@ class SchedulerRuntime:
         every = [
             _Every("reconcile", settings.reconcile_seconds, health, self._reconcile),
             _Every("sweep", min(SWEEP_SECONDS, settings.reconcile_seconds), health, self._sweep),
+            _Every("saturation", 1.0, health, self._saturation),
         ]
         self.duties: list[Duty] = [Watchdog(lease, health), self.queue, CancelWatch(runner, health), *every]
         maintenance: list[Duty] = [
             Reaper(dal, settings.lease_seconds, settings.heartbeat_seconds, health, clock),
             Pruner(dal, settings.execution_retention_days, health, clock),
+            Partitions(dal, settings.execution_retention_days, health, clock),
         ]
         self.leadership = Leadership(dal.dsn, instance_id, maintenance, health)
         self.listener = Listener(dal.dsn, {notify.CHANGES: self._on_change, notify.CANCEL: self._on_cancel,
@@ -244,6 +247,10 @@ class SchedulerRuntime:
             self.wake_at(datetime.fromtimestamp(float(row["bucket"]) / BUCKET, UTC))
             if i % 200 == 199:
                 await asyncio.sleep(0)  # keep each slice of loading short, so probes stay fast
+
+    async def _saturation(self) -> bool:
+        self.runner.check_saturation(self.settings.saturation_wait_seconds)
+        return False  # no database involved
 
     async def _caught_up(self) -> None:
         await self._reconcile()
