@@ -75,7 +75,7 @@ LOG_DIR = RESULTS / "logs"
 MB = 1024 * 1024
 
 SCHEDULE_COLUMNS = ("schedule_id", "workflow_id", "community_id", "name", "schedule_type", "cron_expression",
-                    "interval_seconds", "scheduled_time", "timezone", "anchor_at", "status", "is_active",
+                    "interval_seconds", "scheduled_time", "timezone", "anchor_at", "status",
                     "next_execution_at", "next_due_at")
 
 
@@ -112,7 +112,7 @@ def schedule_record(workflow_id: uuid.UUID, *, kind: str, nxt: datetime, anchor:
                     scheduled_time: datetime | None = None) -> tuple:
     # next_due_at = next_execution_at: jitter 0. overlap_policy 'skip', grace 900 s and context '{}' by default.
     return (uuid.uuid4(), workflow_id, 1, name, kind, cron, interval, scheduled_time, "UTC", anchor, "active",
-            True, nxt, nxt)
+            nxt, nxt)
 
 
 async def copy_schedules(conn: asyncpg.Connection, records: list[tuple]) -> None:
@@ -127,7 +127,7 @@ async def notify_due(conn: asyncpg.Connection, records: list[tuple]) -> None:
     """
     seen: dict[float, str] = {}
     for rec in records:
-        seen.setdefault(rec[13].timestamp(), str(rec[0]))
+        seen.setdefault(rec[12].timestamp(), str(rec[0]))
     payloads = [f"{sid} {due}" for due, sid in seen.items()]
     await conn.execute("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", CHANGES_CHANNEL, payloads)
 

@@ -40,7 +40,9 @@ def engine_limits(settings: Settings) -> EngineLimits:
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.instance_id = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
+        # Hypercorn workers share the environment: with WORKERS > 1 each one needs its own lease.
+        base = settings.instance_id or socket.gethostname()
+        self.instance_id = f"{base}-{os.getpid()}" if settings.instance_id is None or settings.workers > 1 else base
         self.started_monotonic = time.monotonic()
         self._embedded: Any = None
         dsn = settings.database_url

@@ -60,8 +60,8 @@ class _Every(Duty):
         self.name = name
         self.fn = fn
 
-    async def run_once(self) -> None:
-        await self.fn()
+    async def run_once(self) -> bool | None:
+        return await self.fn()
 
 
 class SchedulerRuntime:

@@ -1,0 +1,307 @@
+"""End-to-end delivery benchmark: fires whose work arrives, measured where the user sees it (a webhook arriving).
+
+    .venv/bin/python bench/delivery_bench.py [--rate 2000] [--duration 60] [--workers 1,2] [--quick]
+
+For each WORKERS value: a fresh database (embedded PostgreSQL, data in .data/bench-pg) with N = rate interval-1s
+schedules (anchors spread evenly over a second) whose one workflow POSTs `${execution.scheduled_for}`,
+`${execution.execution_id}` and `${schedule.schedule_id}` to a receiver running in its own process
+(bench/receiver.py, a minimal asyncio HTTP server). The service (`python app.py serve`, ALLOWED_HOSTS=127.0.0.1)
+runs for `duration` seconds; the first 5 s are warm-up. Reported:
+- deliveries/s, delivery lateness p50/p95/p99/max (arrival - scheduled_for), duplicates (per execution and per
+  fire), fires without a delivery (by execution status), `started_at - fired_at` p99 (waiting for a slot);
+- in the same run, a plain aiohttp client posting to the same receiver at concurrency 50 (the practical limit
+  on this machine) and the ratio of the two rates;
+- API `GET /schedules/{id}` and `POST /schedules` p50/p99 at 50 requests/s while the load runs;
+- RSS of each service process.
+Targets (2-core workplace machine): 2,000 deliveries/s for 60 s with WORKERS=2, delivery p99 <= 250 ms, 0 skipped,
+0 duplicates, >= 50 % of the plain aiohttp rate, API p99 <= 50 ms during the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+import psutil  # noqa: E402
+
+from bench._common import (  # noqa: E402
+    RESULTS,
+    ROOT,
+    PgServer,
+    ServiceProcess,
+    environment,
+    free_port,
+    migrate,
+    mint,
+    pcts,
+    render_table,
+    stop_all,
+    with_database,
+)
+
+LOG_DIR = RESULTS / "logs"
+WARMUP = 5
+MB = 1024 * 1024
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "receiver.py"), str(self.port)])
+        for _ in range(200):
+            try:
+                async with aiohttp.ClientSession() as s, s.get(f"{self.url}/stats") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError("receiver did not start")
+
+    async def get(self, path: str) -> dict:
+        async with aiohttp.ClientSession() as s, s.get(f"{self.url}{path}") as r:
+            return await r.json()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+async def plain_aiohttp(receiver: Receiver, seconds: float, concurrency: int) -> float:
+    """The reference: the same receiver, a plain aiohttp client at `concurrency`, requests/s."""
+    await receiver.get("/reset")
+    sent = 0
+    stop = time.perf_counter() + seconds
+    body = {"s": datetime.now(UTC).isoformat(), "e": "x", "k": "y"}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def worker() -> None:
+            nonlocal sent
+            while time.perf_counter() < stop:
+                body["e"] = str(uuid.uuid4())
+                async with session.post(f"{receiver.url}/d", json=body) as r:
+                    await r.read()
+                sent += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    await receiver.get("/reset")
+    return sent / elapsed
+
+
+def workflow(receiver: Receiver) -> dict:
+    return {"nodes": [{"node_id": "t", "type": "trigger_schedule", "name": "t", "config": {}},
+                      {"node_id": "hook", "type": "action_webhook", "name": "deliver",
+                       "config": {"url": f"{receiver.url}/d", "method": "POST", "timeout_seconds": 10,
+                                  "body": {"s": "${execution.scheduled_for}", "e": "${execution.execution_id}",
+                                           "k": "${schedule.schedule_id}"}}}],
+            "connections": [{"from_node_id": "t", "to_node_id": "hook"}]}
+
+
+async def load(conn: asyncpg.Connection, receiver: Receiver, rate: int, start: datetime) -> list[uuid.UUID]:
+    wid = uuid.uuid4()
+    await conn.execute("INSERT INTO workflows (workflow_id, community_id, name, definition) VALUES ($1, 1, 'd', $2)",
+                       wid, json.dumps(workflow(receiver)))
+    ids = [uuid.uuid4() for _ in range(rate)]
+    step = timedelta(seconds=1) / rate
+    records = [(sid, wid, 1, f"d-{i}", "interval", 1, "UTC", start + i * step, "active", start + i * step,
+                start + i * step) for i, sid in enumerate(ids)]
+    await conn.copy_records_to_table(
+        "workflow_schedules", records=records,
+        columns=("schedule_id", "workflow_id", "community_id", "name", "schedule_type", "interval_seconds",
+                 "timezone", "anchor_at", "status", "next_execution_at", "next_due_at"))
+    return ids
+
+
+async def api_probe(url: str, schedule_ids: list[uuid.UUID], workflow_id: uuid.UUID, seconds: float,
+                    per_s: float = 50) -> dict[str, Any]:
+    """GET /schedules/{id} and POST /schedules alternately at `per_s` requests/s; latency percentiles (ms)."""
+    headers = {"Authorization": f"Bearer {mint()}"}
+    got: list[float] = []
+    posted: list[float] = []
+    errors = 0
+    async with aiohttp.ClientSession(base_url=url, headers=headers) as s:
+        t_end = time.perf_counter() + seconds
+        i = 0
+        while time.perf_counter() < t_end:
+            tick = time.perf_counter()
+            t0 = time.perf_counter()
+            try:
+                if i % 2 == 0:
+                    async with s.get(f"/api/v1/schedules/{schedule_ids[i % len(schedule_ids)]}") as r:
+                        await r.read()
+                        ok = r.status == 200
+                    (got if ok else []).append((time.perf_counter() - t0) * 1000)
+                else:
+                    async with s.post("/api/v1/schedules", json={
+                            "workflow_id": str(workflow_id), "name": f"probe-{i}",
+                            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 0 1 1 *"}}) as r:
+                        await r.read()
+                        ok = r.status == 201
+                    (posted if ok else []).append((time.perf_counter() - t0) * 1000)
+                errors += not ok
+            except aiohttp.ClientError:
+                errors += 1
+            i += 1
+            await asyncio.sleep(max(0.0, 1 / per_s - (time.perf_counter() - tick)))
+    return {"get_ms": pcts(got, (50, 99)), "post_ms": pcts(posted, (50, 99)), "requests": i, "errors": errors}
+
+
+def rss_per_process(svc: ServiceProcess) -> list[float]:
+    try:
+        proc = psutil.Process(svc.proc.pid)
+        return [round(p.memory_info().rss / MB, 1) for p in [proc, *proc.children(recursive=True)]]
+    except (psutil.NoSuchProcess, AttributeError):
+        return []
+
+
+async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, duration: int) -> dict[str, Any]:
+    dsn = await pg.create_database(f"delivery{workers}")
+    try:
+        await migrate(dsn)
+        conn = await asyncpg.connect(dsn)
+        try:
+            svc = ServiceProcess(dsn, f"delivery-w{workers}", LOG_DIR, WORKERS=str(workers),
+                                 ALLOWED_HOSTS="127.0.0.1", DB_POOL_MAX="20")
+            svc.start()
+            try:
+                await svc.wait_ready()
+                start = datetime.fromtimestamp(int(time.time()) + 4, UTC)
+                ids = await load(conn, receiver, rate, start)
+                wid = await conn.fetchval("SELECT workflow_id FROM workflows LIMIT 1")
+                await receiver.get("/reset")
+                lo, hi = start + timedelta(seconds=WARMUP), start + timedelta(seconds=duration)
+                await asyncio.sleep(max(0.0, (lo - datetime.now(UTC)).total_seconds()))
+                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2))
+                await asyncio.sleep((hi - datetime.now(UTC)).total_seconds() / 2)
+                rss = rss_per_process(svc)
+                await probe
+                await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()) + 3)  # last arrivals
+                got = await receiver.get(f"/stats?from={lo.timestamp()}&to={hi.timestamp()}")
+            finally:
+                stop_all([svc])
+            rows = await conn.fetch(
+                "SELECT status, fired_at, started_at FROM workflow_executions"
+                " WHERE scheduled_for >= $1 AND scheduled_for < $2 AND trigger <> 'retry'", lo, hi)
+        finally:
+            await conn.close()
+    finally:
+        await pg.drop_database(dsn)
+    statuses = Counter(r["status"] for r in rows)
+    waits = [(r["started_at"] - r["fired_at"]).total_seconds() * 1000 for r in rows if r["started_at"]]
+    expected = rate * (duration - WARMUP)
+    return {"workers": workers, "rate": rate, "fires_expected": expected, "executions": len(rows),
+            "statuses": dict(statuses), "receiver": got, "slot_wait_ms": pcts(waits, (50, 99)), "api": probe.result(),
+            "rss_mb": rss, "undelivered": expected - got["distinct_fires"],
+            "service_errors": svc.error_lines()[:3]}
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = []
+    ref = results["plain_aiohttp_per_s"]
+    for r in results["runs"]:
+        g = r["receiver"]
+        late = g["late_ms"]
+        ratio = (g["per_s"] or 0) / ref if ref else 0
+        skipped = r["statuses"].get("skipped", 0)
+        dup = g["duplicate_executions"] + g["duplicate_fires"]
+        w = r["workers"]
+        target = w == 2
+        rows += [
+            (f"WORKERS={w}", "deliveries/s", f"{g['per_s'] or 0:,.0f}", "2,000" if target else "",
+             _ok((g["per_s"] or 0) >= 2000) if target else ""),
+            ("", "lateness p50/p95/p99/max ms", "/".join(_ms(late[k]) for k in ("p50", "p95", "p99", "max")),
+             "p99 <= 250" if target else "", _ok((late["p99"] or 1e9) <= 250) if target else ""),
+            ("", "duplicates", str(dup), "0", _ok(dup == 0)),
+            ("", "skipped", str(skipped), "0", _ok(skipped == 0)),
+            ("", "fires without delivery (by status)", f"{r['undelivered']} "
+             f"({', '.join(f'{k} {v}' for k, v in sorted(r['statuses'].items()))})", "", ""),
+            ("", "started_at - fired_at p50/p99 ms", "/".join(_ms(v) for v in r["slot_wait_ms"].values()), "", ""),
+            ("", "vs plain aiohttp (c=50)", f"{ratio:.0%} of {ref:,.0f}/s", ">= 50 %" if target else "",
+             _ok(ratio >= 0.5) if target else ""),
+            ("", "API GET p50/p99 ms", "/".join(_ms(v) for v in r["api"]["get_ms"].values()),
+             "p99 <= 50" if target else "", _ok((r["api"]["get_ms"].get("p99") or 1e9) <= 50) if target else ""),
+            ("", "API POST p50/p99 ms", "/".join(_ms(v) for v in r["api"]["post_ms"].values()),
+             "p99 <= 50" if target else "", _ok((r["api"]["post_ms"].get("p99") or 1e9) <= 50) if target else ""),
+            ("", "RSS per process MB", ", ".join(str(x) for x in r["rss_mb"]), "", ""),
+        ]
+    return render_table(("run", "metric", "value", "target", "result"), rows)
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}" if v >= 10 else f"{v:.1f}"
+
+
+def _ok(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+async def main_async(rate: int, duration: int, workers: list[int]) -> dict[str, Any]:
+    receiver = Receiver()
+    await receiver.start()
+    pg = PgServer(ROOT / ".data" / "bench-pg")
+    results: dict[str, Any] = {"postgres": await pg.describe(), "runs": []}
+    try:
+        results["plain_aiohttp_per_s"] = await plain_aiohttp(receiver, 10, 50)
+        results["plain_aiohttp_c10_per_s"] = await plain_aiohttp(receiver, 5, 10)
+        for w in workers:
+            print(f"[{time.strftime('%H:%M:%S')}] WORKERS={w} ...", file=sys.stderr, flush=True)
+            results["runs"].append(await run_one(pg, receiver, w, rate, duration))
+    finally:
+        for name in list(pg.created):
+            try:
+                await pg.drop_database(with_database(pg.dsn, name))
+            except Exception:
+                pass
+        pg.stop()
+        receiver.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=2000, help="interval-1s schedules (fires/s)")
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--quick", action="store_true", help="rate 300 for 15 s")
+    args = parser.parse_args()
+    rate, duration = (300, 15) if args.quick else (args.rate, args.duration)
+    started = time.time()
+    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")]))
+    env = environment()
+    pg = results["postgres"]
+    print(f"Python {env['python']}, {env['cpus']} CPUs; PostgreSQL {pg['server_version']} (embedded, "
+          f"fsync={pg['fsync']}); {rate} interval-1s schedules for {duration} s (first {WARMUP} s warm-up)")
+    print(table(results))
+    for r in results["runs"]:
+        for line in r["service_errors"]:
+            print(f"- WORKERS={r['workers']}: service logged an error: {line[:200]}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"delivery_bench_{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"args": vars(args), "environment": env, "results": results}, indent=2, default=str))
+    print(f"(JSON: {out.relative_to(ROOT)}; {time.time() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
