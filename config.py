@@ -22,6 +22,8 @@ class Settings:
     port: int = 8070
     host: str = "0.0.0.0"
     role: str = "all"
+    event_loop: str = "uvloop"
+    json_codec: str = "orjson"
     saturation_wait_seconds: float = 1.0
     workers: int = 1
     log_level: str = "INFO"
@@ -127,6 +129,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     role = (env.get("ROLE") or "all").strip().lower()
     if role not in ROLES:
         raise ConfigError(f"ROLE={env['ROLE']!r} is not one of {', '.join(ROLES)}")
+    event_loop = (env.get("EVENT_LOOP") or "uvloop").strip().lower()
+    if event_loop not in ("uvloop", "asyncio"):
+        raise ConfigError(f"EVENT_LOOP={env['EVENT_LOOP']!r} is not one of uvloop, asyncio")
+    json_codec = (env.get("JSON_CODEC") or "orjson").strip().lower()
+    if json_codec not in ("orjson", "json"):
+        raise ConfigError(f"JSON_CODEC={env['JSON_CODEC']!r} is not one of orjson, json")
     algorithm = (env.get("JWT_ALGORITHM") or "").strip().upper()
     public_key = _opt(env, "JWT_PUBLIC_KEY")
     public_key_file = _opt(env, "JWT_PUBLIC_KEY_FILE")
@@ -161,6 +169,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         port=_int(env, "PORT", 8070, 1, 65535),
         role=role,
+        event_loop=event_loop,
+        json_codec=json_codec,
         saturation_wait_seconds=_float(env, "SATURATION_WAIT_SECONDS", 1.0, 0.01),
         host=env.get("HOST", "0.0.0.0") or "0.0.0.0",
         workers=_int(env, "WORKERS", 1, 1, 64),

@@ -48,7 +48,8 @@ class Services:
         dsn = settings.database_url
         if dsn is None:
             dsn, self._embedded = start_embedded(settings.embedded_pg_dir)
-        self.dal = AsyncDAL(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        self.dal = AsyncDAL(dsn, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+                            json_codec=settings.json_codec)
         self.workflows = WorkflowService(self.dal)
         self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)

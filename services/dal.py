@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
+from services.jsoncodec import codecs
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
-    # jsonb in and out as Python objects, so no caller formats JSON by hand.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+def _init_connection(codec: str) -> Callable[[asyncpg.Connection], Awaitable[None]]:
+    encoder, decoder = codecs(codec)
+
+    async def init(conn: asyncpg.Connection) -> None:
+        # jsonb in and out as Python objects, so no caller formats JSON by hand.
+        await conn.set_type_codec("jsonb", encoder=encoder, decoder=decoder, schema="pg_catalog")
+        await conn.set_type_codec("json", encoder=encoder, decoder=decoder, schema="pg_catalog")
+
+    return init
 
 
 class AsyncDAL:
     """Parameterized SQL only: every helper takes the query and its arguments separately."""
 
     def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10,
-                 server_settings: dict[str, str] | None = None) -> None:
+                 server_settings: dict[str, str] | None = None, json_codec: str = "json") -> None:
         self.dsn = dsn
+        self.json_codec = json_codec
         self.min_size = min_size
         self.max_size = max_size
         self.server_settings = {"application_name": "chime", "timezone": "UTC", **(server_settings or {})}
@@ -32,7 +39,7 @@ class AsyncDAL:
             self.dsn,
             min_size=self.min_size,
             max_size=self.max_size,
-            init=_init_connection,
+            init=_init_connection(self.json_codec),
             timeout=timeout,
             command_timeout=60,
             server_settings=self.server_settings,
