@@ -23,11 +23,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import httpx
+import aiohttp
 
 from services.engine.definition import Node, Scope, Workflow, compile_definition
 from services.engine.nodes import FAILURE_PORT, HANDLERS, NO_DEFAULT_TIMEOUT, UNSET, NodeResult
-from services.engine.outbound import Outbound, make_http_client, redact_headers
+from services.engine.outbound import (
+    LazySession,
+    Outbound,
+    is_guarded,
+    make_http_client,
+    make_plain_client,
+    redact_headers,
+)
 from services.engine.templates import TemplateScope
 from services.engine.types import (
     RUN_CANCELLED,
@@ -313,35 +320,52 @@ class _Run:
         return RunResult(RUN_FAILED, None, o.error, o.code or "node_failed", o.node_id, steps, self.ops)
 
 
+def _given(session: aiohttp.ClientSession) -> Callable[[], aiohttp.ClientSession]:
+    return lambda: session
+
+
 class WorkflowEngine:
-    """Runs workflow definitions. One engine can serve many concurrent executions."""
+    """Runs workflow definitions. One engine can serve many concurrent executions.
+
+    By default the engine owns one guarded aiohttp session for all webhooks (created on first use, inside the
+    running loop) and one plain session for the router (created once a router node runs); `aclose()` closes
+    both. A caller-supplied `http_client` (best made with `make_http_client`) and `router_http_client` are used
+    as they are and left open; without a `router_http_client`, the router shares `http_client`.
+    """
 
     def __init__(self, limits: EngineLimits | None = None, *, on_step: OnStep | None = None,
-                 http_client: httpx.AsyncClient | None = None,
-                 router_http_client: httpx.AsyncClient | None = None) -> None:
-        self.limits = limits or EngineLimits()
+                 http_client: aiohttp.ClientSession | None = None,
+                 router_http_client: aiohttp.ClientSession | None = None) -> None:
+        self.limits = limits = limits or EngineLimits()
         self.on_step = on_step
-        self._owned: list[httpx.AsyncClient] = []
+        pool = {"max_connections": limits.http_max_connections,
+                "max_connections_per_host": limits.http_max_connections_per_host,
+                "dns_cache_seconds": limits.http_dns_cache_seconds}
+        self._owned: list[LazySession] = []
         if http_client is None:
-            http_client = make_http_client(self.limits.allowed_hosts)
-            self._owned.append(http_client)
-        if router_http_client is None:
-            if http_client in self._owned:
-                # The router is operator configuration, not user input: it gets a plain client, no SSRF policy.
-                router_http_client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
-                self._owned.append(router_http_client)
-            else:
-                router_http_client = http_client
-        common = {"max_response_bytes": self.limits.http_max_response_bytes,
-                  "max_redirects": self.limits.http_max_redirects,
-                  "backoff_seconds": self.limits.http_retry_backoff_seconds}
-        self._webhooks = Outbound(http_client, self.limits.allowed_hosts, **common)
-        self._router = Outbound(router_http_client, (), enforce_ssrf=False, **common)
+            webhooks = LazySession(lambda: make_http_client(limits.allowed_hosts, **pool))
+            self._owned.append(webhooks)
+            get_webhooks, guarded = webhooks, True
+        else:
+            get_webhooks, guarded = _given(http_client), is_guarded(http_client)
+        if router_http_client is not None:
+            get_router = _given(router_http_client)
+        elif http_client is None:
+            # The router is operator configuration, not user input: it gets a plain session, no SSRF policy.
+            router = LazySession(lambda: make_plain_client(**pool))
+            self._owned.append(router)
+            get_router = router
+        else:
+            get_router = get_webhooks
+        common = {"max_response_bytes": limits.http_max_response_bytes, "max_redirects": limits.http_max_redirects,
+                  "backoff_seconds": limits.http_retry_backoff_seconds}
+        self._webhooks = Outbound(get_webhooks, limits.allowed_hosts, guarded=guarded, **common)
+        self._router = Outbound(get_router, (), guarded=False, enforce_ssrf=False, **common)
 
     async def aclose(self) -> None:
-        for client in self._owned:
-            await client.aclose()
-        self._owned.clear()
+        """Close the sessions the engine created; HTTP nodes that run after this fail."""
+        for session in self._owned:
+            await session.aclose()
 
     async def execute(self, req: RunRequest, cancel_event: asyncio.Event | None = None) -> RunResult:
         """Run `req` to completion. Never raises for workflow problems.
