@@ -74,12 +74,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# One encoder for every record: json.dumps with options builds a new JSONEncoder on each call.
+_RECORD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def clip_for_record(value: Any, limit: int) -> Any:
     """`value` if it is JSON-safe and at most `limit` bytes as JSON; else a JSON-safe copy or a preview."""
     if value is None or isinstance(value, bool | int):
         return value
+    if isinstance(value, str) and len(value) * 6 + 2 <= limit:   # fits even if every char were escaped
+        return value
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _RECORD_JSON.encode(value)
         safe = True
     except (TypeError, ValueError):   # datetimes, NaN, circular structures ...
         safe = False
@@ -134,17 +140,35 @@ class _Run:
         self.sequence = 0
         self.records: list[StepRecord] = []
         self.outcome: _Outcome | None = None
-        self.root_task: asyncio.Task[None] | None = None
+        self.root_task: asyncio.Task[Any] | None = None   # the task running execute(), while the graph runs
+        self.cancels = 0   # how often stop() cancelled root_task
+        self.walking = 0   # walks (chains of nodes) in progress, across all scopes
         self._step_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------------------------------------- stopping
 
-    def stop(self, outcome: _Outcome) -> None:
+    def stop(self, outcome: _Outcome, *, from_node: bool = False) -> None:
+        """Record the run's outcome once and interrupt whatever is still running.
+
+        `from_node`: called by the node that ends the run. If its walk is the only one, nothing else is running
+        and that walk returns on its own, so the root task is not cancelled (cancelling costs time and leaves
+        the run's state in reference cycles through the CancelledError's traceback)."""
         if self.outcome is not None:
             return
         self.outcome = outcome
+        if from_node and self.walking == 1:
+            return
         if self.root_task is not None and self.root_task is not asyncio.current_task():
+            self.cancels += 1
             self.root_task.cancel()
+
+    def time_out(self) -> None:
+        self.stop(_Outcome("timeout", f"workflow exceeded workflow_timeout_seconds="
+                                      f"{self.limits.workflow_timeout_seconds:g}"))
+
+    async def watch(self, cancel_event: asyncio.Event) -> None:
+        await cancel_event.wait()
+        self.stop(_Outcome("cancelled", "cancelled"))
 
     def _inside(self, node_id: str | None, loop_id: str) -> bool:
         scope = self.workflow.scope_of.get(node_id) if node_id else None
@@ -159,33 +183,11 @@ class _Run:
     async def run_scope(self, scope: Scope, tscope: TemplateScope) -> None:
         if not scope.nodes:
             return
-        pending = dict(scope.in_degree)
-        fired: set[str] = set()
-
         async with asyncio.TaskGroup() as tg:
-
-            def resolve(target: str, did_fire: bool) -> bool:
-                """Resolve one connection into `target`; True when that made it ready."""
-                if did_fire:
-                    fired.add(target)
-                pending[target] -= 1
-                return pending[target] == 0
-
-            async def walk(node_id: str) -> None:
-                while node_id and self.outcome is None:
-                    active = node_id in fired or node_id in scope.entries
-                    ports = await self.step(self.workflow.nodes[node_id], active, tscope)
-                    if ports is None or self.outcome is not None:
-                        return
-                    ready = [t for port, targets in scope.out[node_id].items() for t in targets
-                             if resolve(t, port in ports)]
-                    for extra in ready[1:]:
-                        tg.create_task(walk(extra))
-                    node_id = ready[0] if ready else ""
-
+            walker = _ScopeWalk(self, scope, tscope, tg)
             for node_id in scope.nodes:
-                if pending[node_id] == 0:
-                    tg.create_task(walk(node_id))
+                if walker.pending[node_id] == 0:
+                    tg.create_task(walker.walk(node_id))
 
     async def run_loop_body(self, loop_id: str, tscope: TemplateScope) -> None:
         await self.run_scope(self.workflow.scopes[loop_id], tscope)
@@ -205,7 +207,8 @@ class _Run:
 
         if self.ops >= self.limits.max_total_operations:
             self.stop(_Outcome("failed", f"run exceeded max_total_operations={self.limits.max_total_operations}"
-                                         f" at node '{node.node_id}'", "max_total_operations", node.node_id))
+                                         f" at node '{node.node_id}'", "max_total_operations", node.node_id),
+                      from_node=True)
             return None
         self.ops += 1
 
@@ -239,7 +242,7 @@ class _Run:
         out = result.output if result.recorded_output is UNSET else result.recorded_output
         await self._record(finish(STEP_COMPLETED, inp, out, None, None))
         if result.end_run:
-            self.stop(_Outcome("end", node_id=node.node_id, output=result.run_output))
+            self.stop(_Outcome("end", node_id=node.node_id, output=result.run_output), from_node=True)
             return None
         return frozenset((result.port,))
 
@@ -272,7 +275,7 @@ class _Run:
         has_error_port = "error" in scope.out.get(node.node_id, {})
         continues = has_error_port or node.config.get("continue_on_error") is True
         if isinstance(exc, LimitExceeded) or not continues:
-            self.stop(_Outcome("failed", exc.message, exc.code, node.node_id))
+            self.stop(_Outcome("failed", exc.message, exc.code, node.node_id), from_node=True)
             return None
         return frozenset(("error",)) if has_error_port else frozenset((FAILURE_PORT.get(node.type, "out"),))
 
@@ -322,6 +325,47 @@ class _Run:
 
 def _given(session: aiohttp.ClientSession) -> Callable[[], aiohttp.ClientSession]:
     return lambda: session
+
+
+class _ScopeWalk:
+    """One execution of a scope (top level or one loop iteration): connections resolved so far, and the walks.
+
+    A class rather than closures inside run_scope: a closure that spawns itself is a reference cycle, which
+    would keep every run's state alive until the cyclic garbage collector runs."""
+
+    __slots__ = ("run", "scope", "tscope", "tg", "pending", "fired")
+
+    def __init__(self, run: _Run, scope: Scope, tscope: TemplateScope, tg: asyncio.TaskGroup) -> None:
+        self.run = run
+        self.scope = scope
+        self.tscope = tscope
+        self.tg = tg
+        self.pending = dict(scope.in_degree)
+        self.fired: set[str] = set()
+
+    def resolve(self, target: str, did_fire: bool) -> bool:
+        """Resolve one connection into `target`; True when that made it ready."""
+        if did_fire:
+            self.fired.add(target)
+        self.pending[target] -= 1
+        return self.pending[target] == 0
+
+    async def walk(self, node_id: str) -> None:
+        run, scope = self.run, self.scope
+        run.walking += 1
+        try:
+            while node_id and run.outcome is None:
+                active = node_id in self.fired or node_id in scope.entries
+                ports = await run.step(run.workflow.nodes[node_id], active, self.tscope)
+                if ports is None or run.outcome is not None:
+                    return
+                ready = [t for port, targets in scope.out[node_id].items() for t in targets
+                         if self.resolve(t, port in ports)]
+                for extra in ready[1:]:
+                    self.tg.create_task(self.walk(extra))
+                node_id = ready[0] if ready else ""
+        finally:
+            run.walking -= 1
 
 
 class WorkflowEngine:
@@ -385,6 +429,37 @@ class WorkflowEngine:
         run = _Run(self, req, workflow)
         if workflow.empty:
             return run.result()
+        if cancel_event is not None and cancel_event.is_set():
+            run.stop(_Outcome("cancelled", "cancelled"))
+            return run.result()
+
+        # The top-level scope runs in the caller's task (no extra task hop per run); the nodes themselves always
+        # run in the scope's walk tasks, so stop() never has to cancel the task it is running in. A timeout or
+        # cancel_event cancels this task while it waits for the walks; those cancellations are counted and
+        # withdrawn below, the way asyncio.timeout does it, so only the caller's own cancellation propagates.
+        task = asyncio.current_task()
+        assert task is not None
+        already_cancelling = task.cancelling()
+        run.root_task = task
+        timer = asyncio.get_running_loop().call_later(self.limits.workflow_timeout_seconds, run.time_out)
+        watcher = asyncio.create_task(run.watch(cancel_event)) if cancel_event is not None else None
+        try:
+            await run.run_scope(workflow.scopes[None], TemplateScope(run.roots))
+        except asyncio.CancelledError:
+            if task.cancelling() - run.cancels > already_cancelling:   # the caller cancelled us: propagate
+                run.stop(_Outcome("cancelled", "cancelled"))
+                raise
+        except Exception as exc:  # noqa: BLE001 - an engine bug must fail the run, not the caller
+            log.error("engine crashed running %s", req.execution_id, exc_info=exc)
+            run.stop(_Outcome("failed", f"internal engine error: {exc}", "internal_error"))
+        finally:
+            run.root_task = None   # from now on stop() only records (and no Task <-> run reference remains)
+            for _ in range(run.cancels):
+                task.uncancel()
+            timer.cancel()
+            if watcher is not None:
+                watcher.cancel()
+        return run.result()
 
         root = asyncio.create_task(run.run_scope(workflow.scopes[None], TemplateScope(run.roots)))
         run.root_task = root
@@ -407,6 +482,7 @@ class WorkflowEngine:
         finally:
             if cancel_wait is not None:
                 cancel_wait.cancel()
+            run.root_task = None   # no Task <-> run reference cycle left behind
         if not root.cancelled() and (exc := root.exception()) is not None:
             log.error("engine crashed running %s", req.execution_id, exc_info=exc)
             run.stop(_Outcome("failed", f"internal engine error: {exc}", "internal_error"))
