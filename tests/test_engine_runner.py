@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import random
 import time
 from typing import Any
 
 import pytest
 
 from services.engine import RunRequest, StepRecord
+from services.engine.runner import clip_for_record
 from tests.engine_helpers import by_id, chain, conn, engine, node
 
 pytestmark = pytest.mark.asyncio
@@ -471,3 +474,41 @@ async def test_finished_runs_leave_no_reference_cycles() -> None:
             gc.enable()
     assert r.status == "completed" and r.output == 1
     assert garbage == 0
+
+
+def _reference_clip(value: Any, limit: int) -> Any:
+    """clip_for_record as first written (always encodes), to check the shortcuts against."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        safe = True
+    except (TypeError, ValueError):
+        safe = False
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            text = json.dumps(str(value), ensure_ascii=False)
+    raw = text.encode()
+    if len(raw) <= limit:
+        return value if safe else json.loads(text)
+    preview = raw[:max(0, limit - 96)].decode("utf-8", "ignore")
+    return {"truncated": True, "original_bytes": len(raw), "preview": preview}
+
+
+async def test_clip_for_record_matches_exact_json_size() -> None:
+    rnd = random.Random(7)
+
+    def value(depth: int = 0) -> Any:
+        r = rnd.random()
+        if depth > 3 or r < 0.45:
+            return rnd.choice([rnd.randint(-10**20, 10**20), "é\n\"\x01x" * rnd.randint(0, 40), None, True, 2.5,
+                               float("nan"), (1, "t"), 10**19])
+        if r < 0.75:
+            return {rnd.choice(["k", "kk\n", 3, "ü"]) * rnd.randint(1, 4): value(depth + 1)
+                    for _ in range(rnd.randint(0, 6))}
+        return [value(depth + 1) for _ in range(rnd.randint(0, 6))]
+
+    for _ in range(3000):
+        v, limit = value(), rnd.randint(1, 700)
+        assert clip_for_record(v, limit) == _reference_clip(v, limit), (v, limit)

@@ -59,6 +59,7 @@ _SECRET_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "se
                            SIGNATURE_HEADER.lower()})
 _SECRET_PARTS = ("secret", "token", "key", "password", "passwd", "auth", "signature", "session")
 REDACTED = "***"
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 # Connection pool and DNS cache defaults (EngineLimits carries the values the engine uses).
 MAX_CONNECTIONS = 200
@@ -257,6 +258,7 @@ class LazySession:
             self._session = None
 
 
+@lru_cache(maxsize=1024)   # webhook URLs repeat from run to run; refusals raise and are never cached
 def precheck_url(url: str, allowed: frozenset[str], enforce: bool = True) -> URL:
     """Scheme and literal-IP checks that need no network (hostnames are checked when connecting)."""
     try:
@@ -298,9 +300,9 @@ def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 def redact_json(value: Any, depth: int = 0) -> Any:
     """Copy of a JSON-like value with secret-looking keys ("password", "api_key", ...) masked, for records."""
-    if depth > 32:
+    if depth > 32 or type(value) in _JSON_SCALARS:
         return value
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return {k: (REDACTED if isinstance(k, str) and is_secret_name(k) and not isinstance(v, Mapping | list)
                     else redact_json(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, list):
@@ -367,22 +369,21 @@ def encode_body(body: Any, headers: dict[str, str]) -> bytes:
 
 
 def prepare_headers(call: HttpCall, hmac_secret: str | None, execution_id: str | None) -> dict[str, str]:
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    # lower-cased name -> (name as given, value): a node's header replaces a same-named default regardless of case.
+    merged = {"user-agent": ("User-Agent", USER_AGENT), "accept-encoding": ("Accept-Encoding", "identity")}
     if execution_id:
-        headers["X-Chime-Execution-Id"] = execution_id
+        merged["x-chime-execution-id"] = ("X-Chime-Execution-Id", execution_id)
     for k, v in call.headers.items():
         value = str(v)
         if "\r" in value or "\n" in value or "\r" in k or "\n" in k:
             raise NodeError(f"header {k!r} contains a line break")
-        # Drop a same-named default regardless of case, then apply the node's header.
-        for existing in [e for e in headers if e.lower() == k.lower()]:
-            del headers[existing]
-        headers[k] = value
+        lower = k.lower()
+        merged.pop(lower, None)   # re-inserted last, in the node's order
+        merged[lower] = (k, value)
     if hmac_secret is not None:
-        for existing in [e for e in headers if e.lower() == SIGNATURE_HEADER.lower()]:
-            del headers[existing]
-        headers[SIGNATURE_HEADER] = sign(call.content, hmac_secret)
-    return headers
+        merged.pop(SIGNATURE_HEADER.lower(), None)
+        merged[SIGNATURE_HEADER.lower()] = (SIGNATURE_HEADER, sign(call.content, hmac_secret))
+    return dict(merged.values())
 
 
 

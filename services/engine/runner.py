@@ -17,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import marshal
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,11 +81,49 @@ def _now() -> datetime:
 _RECORD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _surely_fits(value: Any, limit: int) -> bool:
+    """True when `value` is plain JSON (str keys, finite floats, no cycles) whose compact JSON is certainly at
+    most `limit` bytes, by an upper bound that is much cheaper than encoding small values. False: measure."""
+    budget = limit
+    stack = [value]
+    seen = 0
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is str:
+            budget -= len(v) * 6 + 3   # worst case: every char escaped as \u00XX; quotes and a comma
+        elif kind is dict:
+            budget -= 2
+            for k in v:
+                if type(k) is not str:
+                    return False
+                budget -= len(k) * 6 + 4
+            stack.extend(v.values())
+            seen += len(v)
+        elif kind is list:
+            budget -= 2
+            stack.extend(v)
+            seen += len(v)
+        elif kind is int:
+            if not -10**18 < v < 10**18:
+                return False
+            budget -= 21
+        elif kind is bool or v is None:
+            budget -= 6
+        elif kind is float:
+            if not math.isfinite(v):
+                return False
+            budget -= 26
+        else:
+            return False
+        if budget < 0 or seen > 64:   # may not fit, or too big to be worth bounding (or a cycle)
+            return False
+    return True
+
+
 def clip_for_record(value: Any, limit: int) -> Any:
     """`value` if it is JSON-safe and at most `limit` bytes as JSON; else a JSON-safe copy or a preview."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, str) and len(value) * 6 + 2 <= limit:   # fits even if every char were escaped
+    if value is None or isinstance(value, bool | int) or _surely_fits(value, limit):
         return value
     try:
         text = _RECORD_JSON.encode(value)
@@ -107,7 +148,7 @@ def _compile_json(text: str) -> Workflow:
     return compile_definition(json.loads(text))
 
 
-def compile_cached(definition: Any) -> Workflow:
+def _compile_via_json(definition: Any) -> Workflow:
     try:
         text = json.dumps(definition, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
@@ -115,11 +156,49 @@ def compile_cached(definition: Any) -> Workflow:
     return _compile_json(text)
 
 
+@lru_cache(maxsize=256)
+def _compile_marshalled(dump: bytes) -> Workflow:
+    return _compile_via_json(marshal.loads(dump))
+
+
+def compile_cached(definition: Any) -> Workflow:
+    """The compiled workflow for `definition`, from a cache when the same content was compiled before.
+
+    The cache key is the definition's marshal dump: several times cheaper than canonical JSON (this runs once
+    per execution) and exact about types (True, 1 and 1.0 differ). A miss compiles through the canonical JSON
+    as before, from a private copy."""
+    try:
+        dump = marshal.dumps(definition)
+    except ValueError:   # not plain data (dict subclasses, other objects)
+        return _compile_via_json(definition)
+    return _compile_marshalled(dump)
+
+
 def _default_input(node: Node) -> Any:
     config = dict(node.config)
     if isinstance(config.get("headers"), dict):
         config["headers"] = redact_headers(config["headers"])
     return config
+
+
+class _Finish:
+    """Builds the record of one started step once it ends (timing, clipped input/output)."""
+
+    __slots__ = ("limit", "node", "seq", "loop_index", "started", "t0")
+
+    def __init__(self, limit: int, node: Node, seq: int, loop_index: int | None) -> None:
+        self.limit = limit
+        self.node = node
+        self.seq = seq
+        self.loop_index = loop_index
+        self.started = datetime.now(UTC)
+        self.t0 = time.monotonic()
+
+    def __call__(self, status: str, inp: Any, out: Any, error: str | None, code: str | None) -> StepRecord:
+        node, limit = self.node, self.limit
+        return StepRecord(node.node_id, node.type, status, self.started, datetime.now(UTC),
+                          int((time.monotonic() - self.t0) * 1000), clip_for_record(inp, limit),
+                          clip_for_record(out, limit), error, self.seq, code, node.name, self.loop_index)
 
 
 class _Run:
@@ -213,16 +292,7 @@ class _Run:
         self.ops += 1
 
         self.sequence += 1
-        seq = self.sequence
-        started = _now()
-        t0 = asyncio.get_running_loop().time()
-
-        def finish(status: str, inp: Any, out: Any, error: str | None, code: str | None) -> StepRecord:
-            ms = int((asyncio.get_running_loop().time() - t0) * 1000)
-            limit = self.limits.step_io_max_bytes
-            return StepRecord(node.node_id, node.type, status, started, _now(), ms, clip_for_record(inp, limit),
-                              clip_for_record(out, limit), error, seq, code, node.name, loop_index)
-
+        finish = _Finish(self.limits.step_io_max_bytes, node, self.sequence, loop_index)
         try:
             result = await self._call(node, tscope)
         except asyncio.CancelledError:
