@@ -352,6 +352,9 @@ class HttpResult:
     attempts: int
 
 
+_BODY_JSON = json.JSONEncoder(default=str, separators=(",", ":"))   # one encoder: json.dumps builds one per call
+
+
 def encode_body(body: Any, headers: dict[str, str]) -> bytes:
     """Serialize a rendered body; sets Content-Type unless the node configured one."""
     if body is None:
@@ -365,7 +368,7 @@ def encode_body(body: Any, headers: dict[str, str]) -> bytes:
         return body.encode()
     if not has_type:
         headers["Content-Type"] = "application/json"
-    return json.dumps(body, default=str, separators=(",", ":")).encode()
+    return _BODY_JSON.encode(body).encode()
 
 
 def prepare_headers(call: HttpCall, hmac_secret: str | None, execution_id: str | None) -> dict[str, str]:
@@ -480,7 +483,9 @@ class Outbound:
                                        f"{type(exc).__name__}: {exc}")) from None
         except ValueError as exc:   # aiohttp refuses to build the request (bad method or header)
             raise NodeError(f"{method} {redact_url(str(url))}: invalid request: {exc}") from None
-        return HttpResult(response.status, _merged_headers(response), decode_body(raw, response), str(url), 1)
+        resp_headers = _merged_headers(response)
+        return HttpResult(response.status, resp_headers, decode_body(raw, resp_headers.get("content-type", "")),
+                          str(url), 1)
 
     async def _read_capped(self, response: aiohttp.ClientResponse, method: str, url: URL) -> bytes:
         declared = response.content_length
@@ -516,12 +521,16 @@ def _merged_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
     return headers
 
 
-def decode_body(raw: bytes, response: aiohttp.ClientResponse) -> Any:
+def decode_body(raw: bytes, content_type: str) -> Any:
+    """The body as text, or as parsed JSON when the Content-Type says JSON and it parses."""
     if not raw:
         return None
-    ctype = response.headers.get("Content-Type", "").lower()
+    ctype = content_type.lower()
+    charset = "utf-8"
+    if (i := ctype.find("charset=")) >= 0:
+        charset = ctype[i + 8:].split(";", 1)[0].strip().strip("\"'") or "utf-8"
     try:
-        text = raw.decode(response.charset or "utf-8", errors="replace")
+        text = raw.decode(charset, errors="replace")
     except LookupError:   # unknown charset name
         text = raw.decode("utf-8", errors="replace")
     if "json" in ctype:
