@@ -65,6 +65,9 @@ _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 MAX_CONNECTIONS = 200
 MAX_CONNECTIONS_PER_HOST = 50
 DNS_CACHE_SECONDS = 10.0
+# Idle keep-alive connections are closed after this, before common server keep-alive timeouts (Node: 5 s), so a
+# server rarely closes one just as a request is sent on it (that request would fail as a connection error).
+KEEPALIVE_SECONDS = 4.0
 
 
 class SSRFRefused(NodeError):
@@ -202,10 +205,15 @@ class GuardedConnector(aiohttp.TCPConnector):
 
 
 def _session(connector: aiohttp.BaseConnector) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
+    session = aiohttp.ClientSession(
         connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
         timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None, sock_read=None),
         raise_for_status=False, auto_decompress=True)
+    # aiohttp re-sends an idempotent request once when a reused connection drops, even after the server read
+    # it. Attempts are counted (and retried only as the node allows) here, so turn that off; aiohttp has no
+    # public switch, its own test client sets the same attribute. tests/test_engine_outbound.py covers it.
+    session._retry_connection = False
+    return session
 
 
 def make_http_client(allowed_hosts: Iterable[str] = (), *, max_connections: int = MAX_CONNECTIONS,
@@ -218,7 +226,8 @@ def make_http_client(allowed_hosts: Iterable[str] = (), *, max_connections: int 
     still checks its answers); `policy` replaces AddressPolicy(allowed_hosts)."""
     # ttl_dns_cache is annotated as int but aiohttp compares it with monotonic time, so fractions work.
     connector = GuardedConnector(policy or AddressPolicy(allowed_hosts), resolver=resolver, limit=max_connections,
-                                 limit_per_host=max_connections_per_host, ttl_dns_cache=dns_cache_seconds)
+                                 limit_per_host=max_connections_per_host, ttl_dns_cache=dns_cache_seconds,
+                                 keepalive_timeout=KEEPALIVE_SECONDS)
     return _session(connector)
 
 
@@ -227,7 +236,7 @@ def make_plain_client(*, max_connections: int = MAX_CONNECTIONS,
                       dns_cache_seconds: float = DNS_CACHE_SECONDS) -> aiohttp.ClientSession:
     """The same session without the guard: only for the operator-configured router."""
     connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=max_connections_per_host,
-                                     ttl_dns_cache=dns_cache_seconds)
+                                     ttl_dns_cache=dns_cache_seconds, keepalive_timeout=KEEPALIVE_SECONDS)
     return _session(connector)
 
 
