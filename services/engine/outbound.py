@@ -2,10 +2,10 @@
 
 Client. One aiohttp session per engine (so per process in the service), created lazily inside the running loop
 (`LazySession`) and closed by `WorkflowEngine.aclose()`. Its connector keeps keep-alive pools per host
-(`limit` in total, `limit_per_host` each) and a DNS cache with a short TTL (`dns_cache_seconds`). Cookies are
-never stored (one workflow's cookies must not reach another's requests), proxies and .netrc from the
-environment are ignored (trust_env=False: a proxy would bypass the guard). The router gets a second, plain
-session, created only once a router node runs.
+(`limit` in total, `limit_per_host` each; idle connections close after KEEPALIVE_SECONDS) and a DNS cache with
+a short TTL (`dns_cache_seconds`). Cookies are never stored (one workflow's cookies must not reach another's
+requests), proxies and .netrc from the environment are ignored (trust_env=False: a proxy would bypass the
+guard). The router gets a second, plain session, created only once a router node runs.
 
 SSRF guard. Only http/https. A host is refused when any address it resolves to is loopback, link-local,
 private, unspecified, multicast, reserved or otherwise not globally routable (IPv4-mapped / 6to4 / Teredo
@@ -22,8 +22,9 @@ gap: prefer `make_http_client`).
 Redirects: only to the same host (http->https allowed), at most `max_redirects` hops; a redirect to another host
 fails the node with `redirect_refused` so a public endpoint cannot bounce us to an internal one.
 Retries: only on timeouts, connection errors and 5xx, and only for idempotent methods unless the node opts in,
-with exponential backoff. (aiohttp itself re-sends an idempotent request once when a reused keep-alive
-connection turns out to be closed by the server; it never does so for POST or PATCH.)
+with exponential backoff. The client never re-sends on its own (aiohttp's re-send of idempotent requests on a
+dropped keep-alive connection is off), so the server sees exactly the attempts the step records.
+HMAC: `X-Chime-Signature` over the exact body bytes sent, on every attempt and redirect hop.
 Timeouts: `timeout` bounds each attempt as a whole (connection pool wait, DNS, connect, TLS, the whole body).
 Size: bodies are streamed and the node fails once more than `max_response_bytes` arrive (`response_too_large`).
 We ask for `Accept-Encoding: identity`, so the cap also bounds memory (a compressed reply is still decoded
