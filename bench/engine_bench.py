@@ -1,13 +1,14 @@
 """WorkflowEngine micro-benchmarks (loopback only, bounded count and duration).
 
     .venv/bin/python bench/engine_bench.py [--runs 3000] [--http-runs 3000] [--concurrency 50 10]
-                                           [--rounds 3] [--max-seconds 10]
+                                           [--rounds 5] [--max-seconds 10]
 
 1. A 10-node data_*/condition_if workflow run sequentially N times: runs/s and µs per executed node.
 2. Webhook delivery against a minimal keep-alive asyncio HTTP server in its own process on 127.0.0.1, at each
    concurrency: a webhook workflow (trigger -> POST JSON -> condition -> flow_end) through the engine, next to a
-   plain aiohttp client POSTing the same body to the same receiver. Each is measured `rounds` times, alternating,
-   after a warm-up; the table shows the median runs/s of each and their ratio (engine / plain aiohttp).
+   plain aiohttp client POSTing the same body to the same receiver. After a warm-up, each round measures both
+   back to back (which goes first alternates); the table shows the median rate of each and the median of the
+   per-round ratios engine / plain aiohttp (pairs cancel most of the noise from other processes).
 """
 
 from __future__ import annotations
@@ -193,14 +194,18 @@ async def compare_webhooks(port: int, args: argparse.Namespace, concurrency: int
     await bench_webhook(port, 300, concurrency, args.max_seconds)
     plain: list[dict[str, Any]] = []
     hook: list[dict[str, Any]] = []
-    for _ in range(args.rounds):   # alternate so that noise from other processes hits both sides alike
-        plain.append(await bench_plain_aiohttp(port, args.http_runs, concurrency, args.max_seconds))
-        hook.append(await bench_webhook(port, args.http_runs, concurrency, args.max_seconds))
+    for i in range(args.rounds):
+        pair = [bench_plain_aiohttp, bench_webhook] if i % 2 == 0 else [bench_webhook, bench_plain_aiohttp]
+        for fn in pair:
+            (plain if fn is bench_plain_aiohttp else hook).append(
+                await fn(port, args.http_runs, concurrency, args.max_seconds))
 
     def median(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return sorted(rows, key=lambda r: r["runs_per_s"])[len(rows) // 2]
 
-    return {"plain": median(plain), "hook": median(hook)}
+    ratios = sorted(h["runs_per_s"] / p["runs_per_s"] for p, h in zip(plain, hook, strict=True))
+    return {"plain": median(plain), "hook": median(hook), "ratio": ratios[len(ratios) // 2],
+            "ratio_range": (ratios[0], ratios[-1])}
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -226,7 +231,7 @@ async def main(args: argparse.Namespace) -> None:
         proc.wait(timeout=5)
 
     print(f"Python {sys.version.split()[0]}, {sys.platform}, aiohttp {aiohttp.__version__}, {args.rounds} rounds "
-          f"(median), receiver in its own process")
+          f"(medians), receiver in its own process")
     print_table(("benchmark", "runs", "seconds", "runs/s", "detail"), [
         ("data/condition workflow (10 nodes, sequential)", f"{data['runs']}", f"{data['elapsed']:.2f}",
          f"{data['runs_per_s']:.0f}",
@@ -235,11 +240,12 @@ async def main(args: argparse.Namespace) -> None:
     rows = []
     for c, w in webhooks.items():
         plain, hook = w["plain"], w["hook"]
+        low, high = w["ratio_range"]
         rows.append((f"{c}", f"{plain['runs_per_s']:.0f}", f"{hook['runs_per_s']:.0f}",
-                     f"{hook['runs_per_s'] / plain['runs_per_s']:.0%}",
+                     f"{w['ratio']:.0%} ({low:.0%}-{high:.0%})",
                      f"{plain['p50_ms']:.1f} / {plain['p95_ms']:.1f}", f"{hook['p50_ms']:.1f} / {hook['p95_ms']:.1f}",
                      f"{plain['failures'] + hook['failures']}"))
-    print_table(("concurrency", "plain aiohttp POST/s", "engine webhook runs/s", "engine / plain",
+    print_table(("concurrency", "plain aiohttp POST/s", "engine webhook runs/s", "engine / plain (range)",
                  "plain p50 / p95 ms", "engine p50 / p95 ms", "failures"), rows)
 
 
@@ -248,7 +254,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3000)
     parser.add_argument("--http-runs", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 10])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--max-seconds", type=float, default=10.0)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     cli = parser.parse_args()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from services.engine import RunRequest, StepRecord
+from services.engine import RunRequest, StepRecord, compile_definition
 from services.engine.runner import clip_for_record
 from tests.engine_helpers import by_id, chain, conn, engine, node
 
@@ -512,3 +512,26 @@ async def test_clip_for_record_matches_exact_json_size() -> None:
     for _ in range(3000):
         v, limit = value(), rnd.randint(1, 700)
         assert clip_for_record(v, limit) == _reference_clip(v, limit), (v, limit)
+
+
+async def test_plain_chains_run_in_the_callers_task() -> None:
+    plain = chain(node("a", "data_transform", output=1), node("b", "data_transform", output=2))
+    both_branches = branching({"left": 1, "operator": "equals", "right": 1})
+    loop = chain(node("l", "loop_foreach", items=[1]), extra=[conn("l", "body", "body")])
+    loop["nodes"].append(node("body", "data_transform", output=1))
+    two_triggers = chain(node("a", "data_transform", output=1))
+    two_triggers["nodes"].append(node("other", "trigger_manual"))
+    assert compile_definition(plain).scopes[None].chain_start == "start"
+    for d in (both_branches, loop, two_triggers):
+        assert compile_definition(d).scopes[None].chain_start is None
+
+    tasks: dict[str, asyncio.Task | None] = {}
+
+    async def on_step(execution_id: str, step: StepRecord) -> None:
+        tasks[step.node_id] = asyncio.current_task()
+
+    async with engine(on_step=on_step) as eng:
+        assert (await eng.execute(req(plain))).status == "completed"
+        assert tasks["b"] is asyncio.current_task()          # walked right here
+        assert (await eng.execute(req(both_branches))).status == "completed"
+        assert tasks["join"] is not asyncio.current_task()   # branches: walks in their own tasks

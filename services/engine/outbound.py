@@ -341,7 +341,7 @@ def redact_url(url: str) -> str:
 # ------------------------------------------------------------------------------------------------------ requests
 
 
-@dataclass
+@dataclass(slots=True)
 class HttpCall:
     method: str
     url: str
@@ -353,7 +353,7 @@ class HttpCall:
     follow_redirects: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class HttpResult:
     status: int
     headers: dict[str, str]

@@ -7,9 +7,12 @@ Execution model (dead-path elimination):
   a condition_if is skipped, and a node joining both branches runs once.
 * Ready nodes run concurrently (independent branches), each in its own task; a chain continues in the same task.
   The operation counter is a plain int on the single event loop, so it stays exact.
+* execute() runs the top level in the caller's task (the root task) and waits there for the walks. A top level
+  that is one plain chain (Scope.chain_start: no branches, joins or loops) is walked right in the root task.
 * Any run-level stop (node failure, flow_end, limit, workflow timeout, cancel_event, task cancellation) records
-  the outcome once and cancels the run's root task; nodes still in flight record themselves as cancelled
-  (or timeout) on the way out.
+  the outcome once and cancels the root task unless the stopping node's walk is the only one running; nodes
+  still in flight record themselves as cancelled (or timeout) on the way out. The root task's own
+  cancellations are counted and withdrawn, so only the caller's cancellation reaches the caller.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class _Outcome:
     code: str | None = None
     node_id: str | None = None
     output: Any = UNSET
+
+
+_PORT_SETS: dict[str, frozenset[str]] = {}   # port name -> frozenset((port,)), shared by all runs
 
 
 def _now() -> datetime:
@@ -262,6 +268,12 @@ class _Run:
     async def run_scope(self, scope: Scope, tscope: TemplateScope) -> None:
         if not scope.nodes:
             return
+        if scope.chain_start is not None:
+            # One plain chain (top level, no branches, joins or loops): only ever one walk, so a node ending the
+            # run never has anything to cancel (stop(from_node=True) with walking == 1), and the walk can run
+            # right here in the caller's task, without a task group or a task per walk.
+            await _ScopeWalk(self, scope, tscope, None).walk(scope.chain_start)
+            return
         async with asyncio.TaskGroup() as tg:
             walker = _ScopeWalk(self, scope, tscope, tg)
             for node_id in scope.nodes:
@@ -310,11 +322,18 @@ class _Run:
         self.step_state[node.node_id] = {"output": result.output, "status": STEP_COMPLETED, "error": None}
         inp = _default_input(node) if result.input is UNSET else result.input
         out = result.output if result.recorded_output is UNSET else result.recorded_output
-        await self._record(finish(STEP_COMPLETED, inp, out, None, None))
+        record = finish(STEP_COMPLETED, inp, out, None, None)
+        if self.engine.on_step is None:
+            self.records.append(record)   # no callback: no need for the _record coroutine
+        else:
+            await self._record(record)
         if result.end_run:
             self.stop(_Outcome("end", node_id=node.node_id, output=result.run_output), from_node=True)
             return None
-        return frozenset((result.port,))
+        ports = _PORT_SETS.get(result.port)
+        if ports is None:
+            ports = _PORT_SETS[result.port] = frozenset((result.port,))
+        return ports
 
     async def _call(self, node: Node, tscope: TemplateScope) -> NodeResult:
         handler = HANDLERS[node.type]
@@ -405,7 +424,7 @@ class _ScopeWalk:
 
     __slots__ = ("run", "scope", "tscope", "tg", "pending", "fired")
 
-    def __init__(self, run: _Run, scope: Scope, tscope: TemplateScope, tg: asyncio.TaskGroup) -> None:
+    def __init__(self, run: _Run, scope: Scope, tscope: TemplateScope, tg: asyncio.TaskGroup | None) -> None:
         self.run = run
         self.scope = scope
         self.tscope = tscope
@@ -432,6 +451,7 @@ class _ScopeWalk:
                 ready = [t for port, targets in scope.out[node_id].items() for t in targets
                          if self.resolve(t, port in ports)]
                 for extra in ready[1:]:
+                    assert self.tg is not None   # only chains run without a task group, and they never fork
                     self.tg.create_task(self.walk(extra))
                 node_id = ready[0] if ready else ""
         finally:
