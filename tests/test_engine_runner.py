@@ -535,3 +535,20 @@ async def test_plain_chains_run_in_the_callers_task() -> None:
         assert tasks["b"] is asyncio.current_task()          # walked right here
         assert (await eng.execute(req(both_branches))).status == "completed"
         assert tasks["join"] is not asyncio.current_task()   # branches: walks in their own tasks
+
+
+async def test_each_run_times_out_at_its_own_deadline() -> None:
+    # One timer serves all runs of an engine; runs started later must not time out with earlier ones.
+    async def timed(after: float) -> tuple[Any, float]:
+        await asyncio.sleep(after)
+        t0 = time.monotonic()
+        r = await eng.execute(req(chain(node("d", "action_delay", seconds=30))))
+        return r, time.monotonic() - t0
+
+    async with engine(workflow_timeout_seconds=0.3) as eng:
+        (a, took_a), (b, took_b), quick = await asyncio.gather(
+            timed(0), timed(0.15), eng.execute(req(chain(node("x", "data_transform", output=1)))))
+        c, took_c = await timed(0)   # after the others: the timer is armed again
+    assert quick.status == "completed"
+    for r, took in ((a, took_a), (b, took_b), (c, took_c)):
+        assert r.status == "timeout" and 0.28 <= took < 1.0, (r.status, took)

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import aiohttp
@@ -76,6 +77,7 @@ class _Outcome:
     output: Any = UNSET
 
 
+_SEQUENCE = attrgetter("sequence")
 _PORT_SETS: dict[str, frozenset[str]] = {}   # port name -> frozenset((port,)), shared by all runs
 
 
@@ -89,33 +91,41 @@ _RECORD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow
 
 def _surely_fits(value: Any, limit: int) -> bool:
     """True when `value` is plain JSON (str keys, finite floats, no cycles) whose compact JSON is certainly at
-    most `limit` bytes, by an upper bound that is much cheaper than encoding small values. False: measure."""
+    most `limit` bytes, by an upper bound that is cheaper than encoding small values. False: measure exactly."""
     budget = limit
     stack = [value]
     seen = 0
     while stack:
         v = stack.pop()
         kind = type(v)
-        if kind is str:
-            budget -= len(v) * 6 + 3   # worst case: every char escaped as \u00XX; quotes and a comma
-        elif kind is dict:
+        if kind is dict:
+            seen += len(v)
             budget -= 2
-            for k in v:
+            for k, x in v.items():   # leaves handled here: pushing each one costs more than the check
                 if type(k) is not str:
                     return False
-                budget -= len(k) * 6 + 4
-            stack.extend(v.values())
-            seen += len(v)
+                leaf = type(x)
+                if leaf is str:
+                    budget -= (len(k) + len(x)) * 6 + 8   # worst case: every char escaped as \u00XX
+                elif leaf is bool or x is None:
+                    budget -= len(k) * 6 + 10
+                elif leaf is int and -10**18 < x < 10**18:
+                    budget -= len(k) * 6 + 25
+                else:
+                    budget -= len(k) * 6 + 4
+                    stack.append(x)
         elif kind is list:
+            seen += len(v)
             budget -= 2
             stack.extend(v)
-            seen += len(v)
+        elif kind is str:
+            budget -= len(v) * 6 + 3
+        elif kind is bool or v is None:
+            budget -= 6
         elif kind is int:
             if not -10**18 < v < 10**18:
                 return False
             budget -= 21
-        elif kind is bool or v is None:
-            budget -= 6
         elif kind is float:
             if not math.isfinite(v):
                 return False
@@ -400,7 +410,7 @@ class _Run:
     # -------------------------------------------------------------------------------------------------- result
 
     def result(self) -> RunResult:
-        steps = sorted(self.records, key=lambda r: r.sequence)
+        steps = sorted(self.records, key=_SEQUENCE)
         o = self.outcome
         if o is None or o.kind == "end":
             output = dict(self.variables) if o is None or o.output is UNSET else o.output
@@ -476,6 +486,10 @@ class WorkflowEngine:
                 "max_connections_per_host": limits.http_max_connections_per_host,
                 "dns_cache_seconds": limits.http_dns_cache_seconds}
         self._owned: list[LazySession] = []
+        # Runs in progress -> deadline. Every run gets the same workflow timeout, so insertion order is deadline
+        # order and one loop timer, armed for the oldest run, serves them all (no timer per run).
+        self._deadlines: dict[_Run, float] = {}
+        self._deadline_timer: asyncio.TimerHandle | None = None
         if http_client is None:
             webhooks = LazySession(lambda: make_http_client(limits.allowed_hosts, **pool))
             self._owned.append(webhooks)
@@ -496,10 +510,32 @@ class WorkflowEngine:
         self._webhooks = Outbound(get_webhooks, limits.allowed_hosts, guarded=guarded, **common)
         self._router = Outbound(get_router, (), guarded=False, enforce_ssrf=False, **common)
 
+    def _track_deadline(self, run: _Run) -> None:
+        loop = asyncio.get_running_loop()
+        self._deadlines[run] = deadline = loop.time() + self.limits.workflow_timeout_seconds
+        if self._deadline_timer is None:
+            self._deadline_timer = loop.call_at(deadline, self._deadline_due)
+
+    def _deadline_due(self) -> None:
+        """Times out every run past its deadline, then re-arms the timer for the oldest run left."""
+        self._deadline_timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._deadlines:
+            run, deadline = next(iter(self._deadlines.items()))
+            if deadline > now:
+                self._deadline_timer = loop.call_at(deadline, self._deadline_due)
+                return
+            del self._deadlines[run]
+            run.time_out()
+
     async def aclose(self) -> None:
         """Close the sessions the engine created; HTTP nodes that run after this fail."""
         for session in self._owned:
             await session.aclose()
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
 
     async def execute(self, req: RunRequest, cancel_event: asyncio.Event | None = None) -> RunResult:
         """Run `req` to completion. Never raises for workflow problems.
@@ -531,7 +567,7 @@ class WorkflowEngine:
         assert task is not None
         already_cancelling = task.cancelling()
         run.root_task = task
-        timer = asyncio.get_running_loop().call_later(self.limits.workflow_timeout_seconds, run.time_out)
+        self._track_deadline(run)
         watcher = asyncio.create_task(run.watch(cancel_event)) if cancel_event is not None else None
         try:
             await run.run_scope(workflow.scopes[None], TemplateScope(run.roots))
@@ -546,7 +582,7 @@ class WorkflowEngine:
             run.root_task = None   # from now on stop() only records (and no Task <-> run reference remains)
             for _ in range(run.cancels):
                 task.uncancel()
-            timer.cancel()
+            self._deadlines.pop(run, None)   # already gone if its deadline passed
             if watcher is not None:
                 watcher.cancel()
         return run.result()
