@@ -159,6 +159,8 @@ class TemplateScope:
                 cur = cur[int(seg)]
             else:
                 raise TemplateError(f"'{'.'.join(path[:i + 1])}' not found")
+        if type(cur) in _PLAIN:   # the isinstance(ChainMap) check below goes through the slow ABC machinery
+            return cur
         return dict(cur) if isinstance(cur, ChainMap) else cur
 
 
@@ -186,6 +188,7 @@ def render_string(text: str, scope: TemplateScope) -> Any:
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list})
 
 
 def render(value: Any, scope: TemplateScope) -> Any:
