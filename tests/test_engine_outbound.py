@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from services.engine import AddressPolicy, EngineLimits, RunRequest, WorkflowEngine, make_http_client, sign
-from services.engine.outbound import GuardedConnector, SSRFRefused, _session
+from services.engine.outbound import GuardedConnector, SSRFRefused, _AttemptTimeouts, _session
 from tests.engine_helpers import HMAC_SECRET, LocalServer, by_id, chain, engine, limits, node
 
 pytestmark = pytest.mark.asyncio
@@ -393,3 +393,35 @@ async def test_one_lazy_session_per_engine_closed_by_aclose(server: LocalServer)
     assert session.closed
     after = await eng.execute(req(hook(f"{server.base}/echo")))
     assert after.status == "failed" and "shut down" in after.error
+
+
+async def test_attempt_timeouts_share_timers_but_keep_their_own_deadlines() -> None:
+    timeouts = _AttemptTimeouts()
+
+    async def attempt(seconds: float, work: float, after: float = 0.0) -> tuple[str, float]:
+        await asyncio.sleep(after)
+        t0 = time.monotonic()
+        try:
+            async with timeouts.attempt(seconds):
+                await asyncio.sleep(work)
+        except TimeoutError:
+            return "timeout", time.monotonic() - t0
+        return "done", time.monotonic() - t0
+
+    me = asyncio.current_task()
+    assert me is not None
+    before = me.cancelling()
+    results = await asyncio.gather(attempt(0.2, 5), attempt(0.2, 5, after=0.1), attempt(0.2, 0.05),
+                                   attempt(0.4, 5), attempt(0.1, 5, after=0.05))
+    expected = [("timeout", 0.2), ("timeout", 0.2), ("done", 0.05), ("timeout", 0.4), ("timeout", 0.1)]
+    for (outcome, took), (want, seconds) in zip(results, expected, strict=True):
+        assert outcome == want and seconds - 0.01 <= took < seconds + 0.3, (results, expected)
+    assert await attempt(0.2, 0.01) == ("done", pytest.approx(0.01, abs=0.2))   # the timer is armed again
+
+    # The caller's own cancellation inside an attempt stays a cancellation, not a timeout.
+    task = asyncio.create_task(attempt(5, 10))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert me.cancelling() == before

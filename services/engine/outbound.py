@@ -25,7 +25,8 @@ Retries: only on timeouts, connection errors and 5xx, and only for idempotent me
 with exponential backoff. The client never re-sends on its own (aiohttp's re-send of idempotent requests on a
 dropped keep-alive connection is off), so the server sees exactly the attempts the step records.
 HMAC: `X-Chime-Signature` over the exact body bytes sent, on every attempt and redirect hop.
-Timeouts: `timeout` bounds each attempt as a whole (connection pool wait, DNS, connect, TLS, the whole body).
+Timeouts: `timeout` bounds each attempt as a whole (connection pool wait, DNS, connect, TLS, the whole body);
+attempts with the same timeout share one loop timer (`_AttemptTimeouts`, asyncio.timeout's rules otherwise).
 Size: bodies are streamed and the node fails once more than `max_response_bytes` arrive (`response_too_large`).
 We ask for `Accept-Encoding: identity`, so the cap also bounds memory (a compressed reply is still decoded
 chunk by chunk and the cap applies to the decoded bytes, a residual risk we accept).
@@ -414,6 +415,7 @@ class Outbound:
         self._max_bytes = max_response_bytes
         self._max_redirects = max_redirects
         self._backoff = backoff_seconds
+        self._timeouts = _AttemptTimeouts()
 
     def precheck(self, url: str) -> URL:
         return precheck_url(url, self._allowed, self._enforce)
@@ -470,7 +472,7 @@ class Outbound:
                          timeout: float) -> HttpResult:
         try:
             # One deadline for the whole attempt: pool wait, DNS, connect, TLS, request and the whole body.
-            async with asyncio.timeout(timeout):
+            async with self._timeouts.attempt(timeout):
                 if self._enforce and not self._guarded:
                     await resolve_checked(url.raw_host or "", url.port or 0, self._allowed)
                 response = await self._session().request(method, url, headers=headers, data=content or None,
@@ -514,6 +516,82 @@ class Outbound:
             buf += chunk
         raise NodeError(f"{method} {redact_url(str(url))}: response exceeds the {self._max_bytes}-byte limit",
                         "response_too_large")
+
+
+class _AttemptTimeouts:
+    """Per-attempt timeouts that share one loop timer per distinct duration.
+
+    Attempts with the same duration expire in the order they started, so an insertion-ordered dict per duration
+    and one timer for its oldest entry replace a timer (and heap operations) per attempt. `attempt(seconds)` is
+    used like asyncio.timeout(seconds), with the same rules: the expiry cancels the task, and on exit that
+    cancellation becomes TimeoutError unless someone else also cancelled the task."""
+
+    def __init__(self) -> None:
+        self._queues: dict[float, dict[_Attempt, float]] = {}
+        self._armed: set[float] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attempt(self, seconds: float) -> _Attempt:
+        return _Attempt(self, seconds)
+
+    def _add(self, attempt: _Attempt, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:   # first use, or used from another loop: timers on the old one never fire
+            self._loop, self._queues, self._armed = loop, {}, set()
+        queue = self._queues.get(seconds)
+        if queue is None:
+            queue = self._queues[seconds] = {}
+        queue[attempt] = deadline = loop.time() + seconds
+        if seconds not in self._armed:
+            self._armed.add(seconds)
+            loop.call_at(deadline, self._due, seconds)
+
+    def _remove(self, attempt: _Attempt, seconds: float) -> None:
+        queue = self._queues.get(seconds)
+        if queue is not None:
+            queue.pop(attempt, None)   # gone already if it expired
+
+    def _due(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            return
+        queue = self._queues.get(seconds, {})
+        now = loop.time()
+        while queue:
+            attempt, deadline = next(iter(queue.items()))
+            if deadline > now:
+                loop.call_at(deadline, self._due, seconds)
+                return
+            del queue[attempt]
+            attempt.expire()
+        self._armed.discard(seconds)
+        self._queues.pop(seconds, None)
+
+
+class _Attempt:
+    __slots__ = ("_owner", "_seconds", "_task", "_cancelling", "expired")
+
+    def __init__(self, owner: _AttemptTimeouts, seconds: float) -> None:
+        self._owner = owner
+        self._seconds = seconds
+        self.expired = False
+
+    async def __aenter__(self) -> _Attempt:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._owner._add(self, self._seconds)
+        return self
+
+    def expire(self) -> None:
+        self.expired = True
+        self._task.cancel()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._owner._remove(self, self._seconds)
+        if self.expired and self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
+            raise TimeoutError from exc
 
 
 class _Retryable(Exception):

@@ -316,12 +316,20 @@ class _Run:
         self.sequence += 1
         finish = _Finish(self.limits.step_io_max_bytes, node, self.sequence, loop_index)
         try:
-            result = await self._call(node, tscope)
+            timeout = node.config.get("timeout_seconds") if node.type in NO_DEFAULT_TIMEOUT else None
+            if timeout:
+                result = await self._call_with_timeout(node, tscope, float(timeout))
+            else:
+                result = await HANDLERS[node.type](self, node, tscope)
         except asyncio.CancelledError:
             status, error, code, out = self._interrupted_status(node)
             self.step_state[node.node_id] = {"output": out, "status": status, "error": error}
             await self._record(finish(status, _default_input(node), out, error, code))
             raise
+        except TemplateError as exc:
+            msg = exc.message if exc.message.startswith("template error") else \
+                f"template error in node '{node.node_id}': {exc.message}"
+            return await self._failed(node, TemplateError(msg), finish)
         except NodeError as exc:
             return await self._failed(node, exc, finish)
         except Exception as exc:  # noqa: BLE001 - a handler bug must fail the node, not the engine
@@ -345,25 +353,16 @@ class _Run:
             ports = _PORT_SETS[result.port] = frozenset((result.port,))
         return ports
 
-    async def _call(self, node: Node, tscope: TemplateScope) -> NodeResult:
-        handler = HANDLERS[node.type]
-        timeout = node.config.get("timeout_seconds") if node.type in NO_DEFAULT_TIMEOUT else None
+    async def _call_with_timeout(self, node: Node, tscope: TemplateScope, timeout: float) -> NodeResult:
+        """A node that waits by design (delay, loop) and sets its own timeout_seconds."""
+        cm = asyncio.timeout(timeout)
         try:
-            if not timeout:
-                return await handler(self, node, tscope)
-            cm = asyncio.timeout(float(timeout))
-            try:
-                async with cm:
-                    return await handler(self, node, tscope)
-            except TimeoutError:
-                if cm.expired():
-                    raise NodeError(f"node '{node.node_id}' timed out after {float(timeout):g}s",
-                                    "node_timeout") from None
-                raise
-        except TemplateError as exc:
-            msg = exc.message if exc.message.startswith("template error") else \
-                f"template error in node '{node.node_id}': {exc.message}"
-            raise TemplateError(msg) from None
+            async with cm:
+                return await HANDLERS[node.type](self, node, tscope)
+        except TimeoutError:
+            if cm.expired():
+                raise NodeError(f"node '{node.node_id}' timed out after {timeout:g}s", "node_timeout") from None
+            raise
 
     async def _failed(self, node: Node, exc: NodeError,
                       finish: Callable[[str, Any, Any, str | None, str | None], StepRecord]) -> frozenset[str] | None:
@@ -490,6 +489,7 @@ class WorkflowEngine:
         # order and one loop timer, armed for the oldest run, serves them all (no timer per run).
         self._deadlines: dict[_Run, float] = {}
         self._deadline_timer: asyncio.TimerHandle | None = None
+        self._deadline_loop: asyncio.AbstractEventLoop | None = None
         if http_client is None:
             webhooks = LazySession(lambda: make_http_client(limits.allowed_hosts, **pool))
             self._owned.append(webhooks)
@@ -512,6 +512,8 @@ class WorkflowEngine:
 
     def _track_deadline(self, run: _Run) -> None:
         loop = asyncio.get_running_loop()
+        if loop is not self._deadline_loop:   # first run, or the engine moved to another loop
+            self._deadline_loop, self._deadlines, self._deadline_timer = loop, {}, None
         self._deadlines[run] = deadline = loop.time() + self.limits.workflow_timeout_seconds
         if self._deadline_timer is None:
             self._deadline_timer = loop.call_at(deadline, self._deadline_due)

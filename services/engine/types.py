@@ -50,7 +50,7 @@ class RunRequest:
     hmac_secret: str | None = None                    # signs outbound bodies: X-Chime-Signature: sha256=<hex>
 
 
-@dataclass
+@dataclass(slots=True)
 class StepRecord:
     node_id: str
     node_type: str
