@@ -1,10 +1,14 @@
 """WorkflowEngine micro-benchmarks (loopback only, bounded count and duration).
 
-    .venv/bin/python bench/engine_bench.py [--runs 3000] [--http-runs 3000] [--concurrency 50] [--max-seconds 20]
+    .venv/bin/python bench/engine_bench.py [--runs 3000] [--http-runs 3000] [--concurrency 50 10]
+                                           [--rounds 5] [--max-seconds 10]
 
 1. A 10-node data_*/condition_if workflow run sequentially N times: runs/s and µs per executed node.
-2. A webhook workflow (trigger -> GET -> condition -> flow_end) against a minimal keep-alive HTTP server in a
-   child process on 127.0.0.1, with `concurrency` runs in flight: runs/s and latency percentiles.
+2. Webhook delivery against a minimal keep-alive asyncio HTTP server in its own process on 127.0.0.1, at each
+   concurrency: a webhook workflow (trigger -> POST JSON -> condition -> flow_end) through the engine, next to a
+   plain aiohttp client POSTing the same body to the same receiver. After a warm-up, each round measures both
+   back to back (which goes first alternates); the table shows the median rate of each and the median of the
+   per-round ratios engine / plain aiohttp (pairs cancel most of the noise from other processes).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp  # noqa: E402
 
 from services.engine import EngineLimits, RunRequest, WorkflowEngine  # noqa: E402
 
@@ -92,7 +98,8 @@ def webhook_workflow(port: int) -> dict[str, Any]:
     return {
         "nodes": [
             _n("t", "trigger_schedule"),
-            _n("w", "action_webhook", url=f"http://127.0.0.1:{port}/ping?run=${{execution.n}}", timeout_seconds=10),
+            _n("w", "action_webhook", method="POST", url=f"http://127.0.0.1:{port}/hook", timeout_seconds=10,
+               body={"run": "${execution.n}", "event": "schedule.fired"}),
             _n("if", "condition_if", left="${steps.w.output.body.n}", operator="equals", right=42),
             _n("end", "flow_end", output="${steps.w.output.status}"),
         ],
@@ -121,6 +128,12 @@ async def bench_data(runs: int, max_seconds: float) -> dict[str, Any]:
             "us_per_node": elapsed / steps * 1e6, "nodes_per_run": steps / done}
 
 
+def _latency_stats(latencies: list[float]) -> dict[str, float]:
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [latencies[0]] * 99
+    return {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000}
+
+
 async def bench_webhook(port: int, runs: int, concurrency: int, max_seconds: float) -> dict[str, Any]:
     engine = WorkflowEngine(EngineLimits(allowed_hosts=frozenset({"127.0.0.1"})))
     definition = webhook_workflow(port)
@@ -143,10 +156,67 @@ async def bench_webhook(port: int, runs: int, concurrency: int, max_seconds: flo
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - t0
     await engine.aclose()
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [latencies[0]] * 99
     return {"runs": len(latencies), "elapsed": elapsed, "runs_per_s": len(latencies) / elapsed,
-            "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "failures": failures}
+            "failures": failures, **_latency_stats(latencies)}
+
+
+async def bench_plain_aiohttp(port: int, runs: int, concurrency: int, max_seconds: float) -> dict[str, Any]:
+    """The reference: one aiohttp session POSTing the body the webhook node sends, reading each reply."""
+    url = f"http://127.0.0.1:{port}/hook"
+    headers = {"Content-Type": "application/json"}
+    latencies: list[float] = []
+    failures = 0
+    next_id = 0
+    async with aiohttp.ClientSession(trust_env=False) as session:
+        t0 = time.perf_counter()
+
+        async def worker() -> None:
+            nonlocal next_id, failures
+            while next_id < runs and time.perf_counter() - t0 < max_seconds:
+                n = next_id
+                next_id += 1
+                body = b'{"run":%d,"event":"schedule.fired"}' % n
+                start = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                latencies.append(time.perf_counter() - start)
+                if resp.status != 200:
+                    failures += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return {"runs": len(latencies), "elapsed": elapsed, "runs_per_s": len(latencies) / elapsed,
+            "failures": failures, **_latency_stats(latencies)}
+
+
+async def compare_webhooks(port: int, args: argparse.Namespace, concurrency: int) -> dict[str, Any]:
+    await bench_plain_aiohttp(port, 300, concurrency, args.max_seconds)    # warm-up: connections, caches
+    await bench_webhook(port, 300, concurrency, args.max_seconds)
+    plain: list[dict[str, Any]] = []
+    hook: list[dict[str, Any]] = []
+    for i in range(args.rounds):
+        pair = [bench_plain_aiohttp, bench_webhook] if i % 2 == 0 else [bench_webhook, bench_plain_aiohttp]
+        for fn in pair:
+            (plain if fn is bench_plain_aiohttp else hook).append(
+                await fn(port, args.http_runs, concurrency, args.max_seconds))
+
+    def median(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return sorted(rows, key=lambda r: r["runs_per_s"])[len(rows) // 2]
+
+    ratios = sorted(h["runs_per_s"] / p["runs_per_s"] for p, h in zip(plain, hook, strict=True))
+    return {"plain": median(plain), "hook": median(hook), "ratio": ratios[len(ratios) // 2],
+            "ratio_range": (ratios[0], ratios[-1])}
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = "+".join("-" * (w + 2) for w in widths)
+    print(line)
+    for row in [header, *rows]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if row is header:
+            print(line)
+    print(line)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -155,38 +225,37 @@ async def main(args: argparse.Namespace) -> None:
     try:
         assert proc.stdout is not None
         port = int(proc.stdout.readline())
-        await bench_webhook(port, 200, args.concurrency, args.max_seconds)   # warm-up: connections, caches
-        hook = await bench_webhook(port, args.http_runs, args.concurrency, args.max_seconds)
+        webhooks = {c: await compare_webhooks(port, args, c) for c in args.concurrency}
     finally:
         proc.terminate()
         proc.wait(timeout=5)
 
-    rows = [
+    print(f"Python {sys.version.split()[0]}, {sys.platform}, aiohttp {aiohttp.__version__}, {args.rounds} rounds "
+          f"(medians), receiver in its own process")
+    print_table(("benchmark", "runs", "seconds", "runs/s", "detail"), [
         ("data/condition workflow (10 nodes, sequential)", f"{data['runs']}", f"{data['elapsed']:.2f}",
          f"{data['runs_per_s']:.0f}",
          f"{data['us_per_node']:.1f} µs per executed node ({data['nodes_per_run']:.0f} of 10 run, 1 skipped)"),
-        (f"webhook workflow (GET loopback, concurrency {args.concurrency})", f"{hook['runs']}",
-         f"{hook['elapsed']:.2f}", f"{hook['runs_per_s']:.0f}",
-         f"p50 {hook['p50_ms']:.1f} ms, p95 {hook['p95_ms']:.1f} ms, failures {hook['failures']}"),
-    ]
-    header = ("benchmark", "runs", "seconds", "runs/s", "detail")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = "+".join("-" * (w + 2) for w in widths)
-    print(f"Python {sys.version.split()[0]}, {sys.platform}")
-    print(line)
-    for row in [header, *rows]:
-        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
-        if row is header:
-            print(line)
-    print(line)
+    ])
+    rows = []
+    for c, w in webhooks.items():
+        plain, hook = w["plain"], w["hook"]
+        low, high = w["ratio_range"]
+        rows.append((f"{c}", f"{plain['runs_per_s']:.0f}", f"{hook['runs_per_s']:.0f}",
+                     f"{w['ratio']:.0%} ({low:.0%}-{high:.0%})",
+                     f"{plain['p50_ms']:.1f} / {plain['p95_ms']:.1f}", f"{hook['p50_ms']:.1f} / {hook['p95_ms']:.1f}",
+                     f"{plain['failures'] + hook['failures']}"))
+    print_table(("concurrency", "plain aiohttp POST/s", "engine webhook runs/s", "engine / plain (range)",
+                 "plain p50 / p95 ms", "engine p50 / p95 ms", "failures"), rows)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3000)
     parser.add_argument("--http-runs", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--max-seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 10])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--max-seconds", type=float, default=10.0)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     cli = parser.parse_args()
     if cli.serve:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -24,6 +26,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: str = ""   # client address:port, one per TCP connection
     received_at: float = field(default_factory=time.time)  # wall clock, when the request arrived
 
     def json(self) -> Any:
@@ -51,7 +54,8 @@ class LocalServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 url = urlsplit(self.path)
-                seen = Seen(self.command, url.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                seen = Seen(self.command, url.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                            f"{self.client_address[0]}:{self.client_address[1]}")
                 with server.lock:
                     server.requests.append(seen)
                 try:
@@ -109,6 +113,18 @@ class LocalServer:
             with self.lock:
                 n = self.counters[key] = self.counters.get(key, 0) + 1
             self._send(h, 503 if n <= failures else 200, {"attempt": n})
+        elif parts[0] == "drop":   # /drop/<key>/<times>: close the connection without answering <times> times
+            key, times = parts[1], int(parts[2])
+            with self.lock:
+                n = self.counters[key] = self.counters.get(key, 0) + 1
+            if n <= times:
+                h.close_connection = True
+                h.connection.shutdown(socket.SHUT_RDWR)
+            else:
+                self._send(h, 200, {"attempt": n})
+        elif path == "/gzip":   # a gzip body of `bytes` zeros, sent although we ask for identity
+            data = gzip.compress(b"0" * int(q["bytes"][0]))
+            self._send(h, 200, raw=data, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
         elif path == "/slow":
             time.sleep(float(q.get("seconds", ["1"])[0]))
             self._send(h, 200, {"slow": True})

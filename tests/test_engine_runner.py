@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
+import random
 import time
 from typing import Any
 
 import pytest
 
-from services.engine import RunRequest, StepRecord
+from services.engine import RunRequest, StepRecord, compile_definition
+from services.engine.runner import clip_for_record
 from tests.engine_helpers import by_id, chain, conn, engine, node
 from tests.helpers import wait_for
 
@@ -410,3 +414,147 @@ async def test_engine_serves_concurrent_runs() -> None:
     async with engine() as eng:
         results = await asyncio.gather(*(eng.execute(req(d, context={"i": i})) for i in range(20)))
     assert [r.output for r in results] == list(range(20))
+
+
+# -------------------------------------------------------------- execute() runs the top level in the caller's task
+
+
+async def test_internal_stops_leave_the_callers_task_clean() -> None:
+    # A workflow timeout, a cancel_event and a failing node all cancel the task running execute() while it waits
+    # for the nodes; none of that may leak into the caller: no pending cancellation, no raised cancel count.
+    me = asyncio.current_task()
+    assert me is not None
+    before = me.cancelling()
+    cancel = asyncio.Event()
+    parallel_fail = {"nodes": [node("start", "trigger_manual"), node("slow", "action_delay", seconds=30),
+                               node("bad", "condition_if", left=1, operator="gt", right="x")],
+                     "connections": [conn("start", "slow"), conn("start", "bad")]}
+    async with engine(workflow_timeout_seconds=0.1) as eng:
+        timed_out = await eng.execute(req(chain(node("d", "action_delay", seconds=30))))
+        asyncio.get_running_loop().call_later(0.05, cancel.set)
+        cancelled = await eng.execute(req(chain(node("d", "action_delay", seconds=30))), cancel_event=cancel)
+        failed = await eng.execute(req(parallel_fail))
+    assert (timed_out.status, cancelled.status, failed.status) == ("timeout", "cancelled", "failed")
+    assert by_id(failed)["slow"].status == "cancelled"
+    assert me.cancelling() == before
+    await asyncio.sleep(0.01)   # would raise CancelledError if a cancellation were still pending
+
+
+async def test_callers_timeout_propagates_through_execute() -> None:
+    seen: list[StepRecord] = []
+
+    async def on_step(execution_id: str, step: StepRecord) -> None:
+        seen.append(step)
+
+    async with engine(on_step=on_step, workflow_timeout_seconds=0.1) as eng:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):   # shorter than the workflow timeout: it is the caller's
+                await eng.execute(req(chain(node("d", "action_delay", seconds=30))))
+    assert [(s.node_id, s.status) for s in seen] == [("start", "completed"), ("d", "cancelled")]
+
+
+async def test_cancel_event_already_set_runs_nothing() -> None:
+    cancel = asyncio.Event()
+    cancel.set()
+    async with engine() as eng:
+        r = await eng.execute(req(chain(node("x", "data_transform", output=1))), cancel_event=cancel)
+    assert (r.status, r.error_code, r.steps) == ("cancelled", "cancelled", [])
+
+
+async def test_finished_runs_leave_no_reference_cycles() -> None:
+    # Each run's state is freed by reference counting alone; cycles would keep it for the cyclic collector
+    # (measurably slower at thousands of runs per second).
+    d = chain(node("v", "data_variable_set", name="x", value="${context.x}"),
+              node("if", "condition_if", left="${variables.x}", operator="equals", right=1),
+              extra=[conn("if", "end", "true")])
+    d["nodes"].append(node("end", "flow_end", output="${variables.x}"))
+    async with engine() as eng:
+        await eng.execute(req(d, context={"x": 1}))
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(20):
+                r = await eng.execute(req(d, context={"x": 1}))
+            garbage = gc.collect()
+        finally:
+            gc.enable()
+    assert r.status == "completed" and r.output == 1
+    assert garbage == 0
+
+
+def _reference_clip(value: Any, limit: int) -> Any:
+    """clip_for_record as first written (always encodes), to check the shortcuts against."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        safe = True
+    except (TypeError, ValueError):
+        safe = False
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            text = json.dumps(str(value), ensure_ascii=False)
+    raw = text.encode()
+    if len(raw) <= limit:
+        return value if safe else json.loads(text)
+    preview = raw[:max(0, limit - 96)].decode("utf-8", "ignore")
+    return {"truncated": True, "original_bytes": len(raw), "preview": preview}
+
+
+async def test_clip_for_record_matches_exact_json_size() -> None:
+    rnd = random.Random(7)
+
+    def value(depth: int = 0) -> Any:
+        r = rnd.random()
+        if depth > 3 or r < 0.45:
+            return rnd.choice([rnd.randint(-10**20, 10**20), "é\n\"\x01x" * rnd.randint(0, 40), None, True, 2.5,
+                               float("nan"), (1, "t"), 10**19])
+        if r < 0.75:
+            return {rnd.choice(["k", "kk\n", 3, "ü"]) * rnd.randint(1, 4): value(depth + 1)
+                    for _ in range(rnd.randint(0, 6))}
+        return [value(depth + 1) for _ in range(rnd.randint(0, 6))]
+
+    for _ in range(3000):
+        v, limit = value(), rnd.randint(1, 700)
+        assert clip_for_record(v, limit) == _reference_clip(v, limit), (v, limit)
+
+
+async def test_plain_chains_run_in_the_callers_task() -> None:
+    plain = chain(node("a", "data_transform", output=1), node("b", "data_transform", output=2))
+    both_branches = branching({"left": 1, "operator": "equals", "right": 1})
+    loop = chain(node("l", "loop_foreach", items=[1]), extra=[conn("l", "body", "body")])
+    loop["nodes"].append(node("body", "data_transform", output=1))
+    two_triggers = chain(node("a", "data_transform", output=1))
+    two_triggers["nodes"].append(node("other", "trigger_manual"))
+    assert compile_definition(plain).scopes[None].chain_start == "start"
+    for d in (both_branches, loop, two_triggers):
+        assert compile_definition(d).scopes[None].chain_start is None
+
+    tasks: dict[str, asyncio.Task | None] = {}
+
+    async def on_step(execution_id: str, step: StepRecord) -> None:
+        tasks[step.node_id] = asyncio.current_task()
+
+    async with engine(on_step=on_step) as eng:
+        assert (await eng.execute(req(plain))).status == "completed"
+        assert tasks["b"] is asyncio.current_task()          # walked right here
+        assert (await eng.execute(req(both_branches))).status == "completed"
+        assert tasks["join"] is not asyncio.current_task()   # branches: walks in their own tasks
+
+
+async def test_each_run_times_out_at_its_own_deadline() -> None:
+    # One timer serves all runs of an engine; runs started later must not time out with earlier ones.
+    async def timed(after: float) -> tuple[Any, float]:
+        await asyncio.sleep(after)
+        t0 = time.monotonic()
+        r = await eng.execute(req(chain(node("d", "action_delay", seconds=30))))
+        return r, time.monotonic() - t0
+
+    async with engine(workflow_timeout_seconds=0.3) as eng:
+        (a, took_a), (b, took_b), quick = await asyncio.gather(
+            timed(0), timed(0.15), eng.execute(req(chain(node("x", "data_transform", output=1)))))
+        c, took_c = await timed(0)   # after the others: the timer is armed again
+    assert quick.status == "completed"
+    for r, took in ((a, took_a), (b, took_b), (c, took_c)):
+        assert r.status == "timeout" and 0.28 <= took < 1.0, (r.status, took)

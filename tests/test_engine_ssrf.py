@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from services.engine import EngineLimits, RunRequest, WorkflowEngine
-from services.engine.outbound import SSRFRefused, _GuardedBackend, blocked_reason, precheck_url
+from services.engine.outbound import AddressPolicy, GuardedResolver, SSRFRefused, blocked_reason, precheck_url
 from tests.engine_helpers import LocalServer, by_id, chain, engine, node
 
 pytestmark = pytest.mark.asyncio
@@ -100,14 +100,14 @@ async def test_continue_on_error_does_not_bypass_guard(server: LocalServer) -> N
 async def test_guarded_backend_refuses_at_connect_time() -> None:
     # The check lives in the connection itself, so a name that resolves to an internal address at connect
     # time (DNS rebinding) is refused even if an earlier lookup looked fine.
-    backend = _GuardedBackend(frozenset())
+    resolver = GuardedResolver(AddressPolicy())
     with pytest.raises(SSRFRefused):
-        await backend.connect_tcp("localhost", 80, timeout=1)
+        await resolver.resolve("localhost", 80)
 
 
 async def test_caller_supplied_client_is_prechecked(server: LocalServer) -> None:
     before = len(server.seen())
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         eng = WorkflowEngine(EngineLimits(allowed_hosts=frozenset({"127.0.0.1"})), http_client=client)
         refused = await eng.execute(RunRequest("e", "w", hook(f"http://localhost:{server.port}/echo")))
         allowed = await eng.execute(RunRequest("e", "w", hook(f"{server.base}/echo")))

@@ -11,7 +11,7 @@ from services.engine.definition import (
     definition_problems,
     validate_definition,
 )
-from services.engine.outbound import make_http_client, sign
+from services.engine.outbound import AddressPolicy, make_http_client, sign
 from services.engine.runner import WorkflowEngine
 from services.engine.types import (
     DefinitionError,
@@ -24,6 +24,7 @@ from services.engine.types import (
 
 __all__ = [
     "NODE_TYPES",
+    "AddressPolicy",
     "PORTS",
     "DefinitionError",
     "EngineLimits",

@@ -68,6 +68,10 @@ class Scope:
     in_degree: dict[str, int]                       # in-scope incoming connections per node
     out: dict[str, dict[str, tuple[str, ...]]]      # node -> port -> in-scope targets
     entries: frozenset[str]
+    # Set when the scope is one plain chain: the top level of a workflow without loops, exactly one node
+    # without incoming connections (this one) and at most one connection into and out of every node. Such a
+    # scope never runs two nodes at once, so the runner walks it in the caller's task.
+    chain_start: str | None = None
 
 
 @dataclass(slots=True)
@@ -419,8 +423,14 @@ def _build_graph(nodes: dict[str, Node], edges: list[Edge], problems: list[Defin
             entries = frozenset(n for n in members if nodes[n].type in TRIGGERS)
         else:
             entries = frozenset(e.dst for e in forward if e.src == key and e.port == "body")
+        chain_start = None
+        starts = [n for n in members if in_degree[n] == 0]
+        if key is None and not loops and len(starts) == 1 and all(d <= 1 for d in in_degree.values()) \
+                and all(sum(len(t) for t in ports.values()) <= 1 for ports in out.values()):
+            chain_start = starts[0]
         scopes[key] = Scope(key, members, in_degree,
-                            {n: {p: tuple(t) for p, t in ports.items()} for n, ports in out.items()}, entries)
+                            {n: {p: tuple(t) for p, t in ports.items()} for n, ports in out.items()}, entries,
+                            chain_start)
     return Workflow(nodes, scopes, {}, depth, scope_of)
 
 

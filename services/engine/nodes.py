@@ -202,7 +202,7 @@ async def variable_set(env: RunEnv, node: Node, scope: TemplateScope) -> NodeRes
 
 
 def _transform(value: Any, scope: TemplateScope) -> Any:
-    if isinstance(value, Mapping):
+    if type(value) is dict or (type(value) is not str and isinstance(value, Mapping)):
         if "$op" in value:
             args = {k: render(v, scope) for k, v in value.items() if k not in ("$op", "input")}
             return apply_op(value["$op"], _transform(value.get("input"), scope), args)

@@ -153,12 +153,14 @@ class TemplateScope:
         if len(path) == 1 and isinstance(cur, dict):
             return dict(cur)   # never hand out the live run state: storing it back would make a cycle
         for i, seg in enumerate(path[1:], start=1):
-            if isinstance(cur, Mapping) and seg in cur:
+            if (type(cur) is dict or isinstance(cur, Mapping)) and seg in cur:   # dict first: ABCs are slow
                 cur = cur[seg]
             elif isinstance(cur, list | tuple) and seg.isdigit() and int(seg) < len(cur):
                 cur = cur[int(seg)]
             else:
                 raise TemplateError(f"'{'.'.join(path[:i + 1])}' not found")
+        if type(cur) in _PLAIN:   # the isinstance(ChainMap) check below goes through the slow ABC machinery
+            return cur
         return dict(cur) if isinstance(cur, ChainMap) else cur
 
 
@@ -185,8 +187,20 @@ def render_string(text: str, scope: TemplateScope) -> Any:
     return "".join(p if isinstance(p, str) else stringify(scope.lookup(p.path)) for p in parts)
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list})
+
+
 def render(value: Any, scope: TemplateScope) -> Any:
     """Render every string leaf of a JSON-like value; containers are copied, never mutated."""
+    # Exact types first: isinstance() against the Mapping ABC is slow and this runs for every config value.
+    kind = type(value)
+    if kind is str:
+        return render_string(value, scope)
+    if kind is dict:
+        return {k: render(v, scope) for k, v in value.items()}
+    if kind in _SCALARS:
+        return value
     if isinstance(value, str):
         return render_string(value, scope)
     if isinstance(value, Mapping):

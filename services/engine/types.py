@@ -33,6 +33,9 @@ class EngineLimits:
     allowed_hosts: frozenset[str] = frozenset()   # host names or IPs allowed even if private/loopback
     http_max_redirects: int = 3          # same-host redirects only; cross-host redirects are refused
     http_retry_backoff_seconds: float = 0.25   # first retry delay; doubles per attempt, capped at 5 s
+    http_max_connections: int = 200      # keep-alive pool of the engine's session, all hosts together
+    http_max_connections_per_host: int = 50
+    http_dns_cache_seconds: float = 10.0   # resolved addresses are reused this long (and re-checked on each use)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class RunRequest:
     hmac_secret: str | None = None                    # signs outbound bodies: X-Chime-Signature: sha256=<hex>
 
 
-@dataclass
+@dataclass(slots=True)
 class StepRecord:
     node_id: str
     node_type: str
