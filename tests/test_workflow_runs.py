@@ -160,12 +160,17 @@ async def test_max_concurrent_workflows_queues_runs(database_url, token) -> None
                ["execution_id"] for _ in range(3)]
         observed: list[list[str]] = []
 
-        async def all_done() -> list | None:
-            details = [await _execution(client, headers, i, done=False) for i in ids]
-            observed.append([d["status"] for d in details])
-            return details if all(d["status"] not in ("pending", "running") for d in details) else None
+        dal = app.extensions["chime"].dal
 
-        done = await wait_for(all_done, timeout=20, interval=0.05)
+        async def all_done() -> list | None:
+            # One statement, so the three statuses are one snapshot (three GETs would straddle a hand-over).
+            rows = await dal.fetch("SELECT status FROM workflow_executions WHERE execution_id = ANY($1::uuid[])",
+                                   [uuid.UUID(i) for i in ids])
+            observed.append([r["status"] for r in rows])
+            return rows if all(r["status"] not in ("pending", "running") for r in rows) else None
+
+        await wait_for(all_done, timeout=20, interval=0.05)
+        done = [await _execution(client, headers, i) for i in ids]
     # One at a time all along: the others waited (pending), none was dropped.
     assert all(states.count("running") <= 1 for states in observed), observed
     assert any(states.count("pending") >= 1 and "running" in states for states in observed), observed
