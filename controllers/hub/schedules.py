@@ -264,7 +264,7 @@ async def schedule_update(schedule_id: UUID):
         except ValidationError as exc:
             add_validation_errors(errors, exc)
         except ApiError as exc:
-            if exc.status in (401, 403, 404):
+            if exc.status in (401, 403) or exc.code == "schedule_not_found":
                 raise
             if exc.status == 412:
                 errors.general = "Someone changed this schedule since you opened it. Reload to see their change."
