@@ -28,6 +28,8 @@ CREATE TABLE hub_links (
 );
 CREATE INDEX hub_links_expires_idx ON hub_links (expires_at);
 
--- Schedules page: newest first and "runs next" order within a community, and the created-by filter.
+-- Schedules page: newest first and "runs next" order within a community, the created-by filter (and the
+-- distinct creators, skipped through this index), and the count by status (index-only).
 CREATE INDEX workflow_schedules_community_next_idx ON workflow_schedules (community_id, next_execution_at, seq);
 CREATE INDEX workflow_schedules_community_creator_idx ON workflow_schedules (community_id, created_by, seq);
+CREATE INDEX workflow_schedules_community_status_idx ON workflow_schedules (community_id, status);

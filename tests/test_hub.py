@@ -180,7 +180,7 @@ async def test_hub_responses_carry_security_headers_and_server_time(client, toke
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'self'" in csp and "unsafe" not in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff" and resp.headers["Cache-Control"] == "no-store"
-    assert re.fullmatch(r"app;dur=\d+\.\d", resp.headers["Server-Timing"])
+    assert re.fullmatch(r"app;dur=\d+\.\d, render;dur=\d+\.\d", resp.headers["Server-Timing"])
     missing = await client.get("/hub/no-such-page")
     assert missing.status_code == 404 and missing.mimetype == "text/html"
     assert missing.headers["X-Chime-Error-Code"] == "not_found" and "Content-Security-Policy" in missing.headers
@@ -326,7 +326,7 @@ async def test_schedule_page_filters_orders_pages_and_carries_each_rows_last_run
     assert [r["name"] for r in rows] == ["50%_off", "job 2"] and cursor
     rows, cursor = await queries.schedule_page(dal, p, queries.ScheduleFilters(), limit=2, cursor=cursor)
     assert [r["name"] for r in rows] == ["job 1", "job 0"] and cursor is None
-    assert len(rows[1]["runs"]) == 3 and rows[0]["runs"] == []
+    assert len(rows[1]["run_statuses"]) == 3 and rows[0]["run_statuses"] is None
     assert rows[1]["workflow_name"] == "wf"
 
     by_next, cursor = await queries.schedule_page(dal, p, queries.ScheduleFilters(order="next"), limit=3, cursor=None)

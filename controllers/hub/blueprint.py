@@ -9,7 +9,6 @@ from quart import Blueprint, Response, g, redirect, request, url_for
 from controllers.deps import services
 from controllers.hub.web import COOKIE, CSRF_FIELD, CSRF_HEADER, error_page, is_htmx
 from services.errors import Forbidden
-from services.hub.timetext import show
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 
@@ -44,14 +43,3 @@ async def load_session() -> Response | None:
                             code="csrf_failed")
     return None
 
-
-@bp.app_template_filter("hubtime")
-def hubtime(value, zone: str = "UTC", seconds: bool = False) -> str:
-    return show(value, zone, seconds=seconds)
-
-
-@bp.app_template_filter("ms")
-def milliseconds(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
