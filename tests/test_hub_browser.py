@@ -182,6 +182,7 @@ async def _world(client) -> dict[str, str]:
         ("hourly sync", steps, {"schedule_type": "interval", "interval_seconds": 3600}),
         ("router notice", branching, {"schedule_type": "rrule", "rrule": "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8",
                                       "timezone": "America/New_York"}),
+        ("heartbeat", steps, {"schedule_type": "cron", "cron_expression": "* * * * * *", "timezone": "Asia/Tokyo"}),
     ):
         resp = await client.post("/api/v1/schedules", json={"workflow_id": wf["workflow_id"], "name": name,
                                                             "schedule_config": cfg})
@@ -198,8 +199,15 @@ async def _world(client) -> dict[str, str]:
             r["status"] == "failed" for r in runs["items"])
 
     await wait_for(settled, timeout=20)
+
+    async def beating() -> bool:  # enough scheduled runs for the chart and the strip
+        runs = (await client.get("/api/v1/executions", params={"schedule_id": made["heartbeat"]})).json()
+        return len(runs["items"]) >= 6
+
+    await wait_for(beating, timeout=20)
+    await client.post(f"/api/v1/schedules/{made['heartbeat']}/pause", json={"note": "enough for the pictures"})
     return {"standup": made["weekday standup"], "router": made["router notice"], "ok_run": ok,
-            "failed_run": failed, "workflow": branching["workflow_id"]}
+            "failed_run": failed, "workflow": branching["workflow_id"], "heartbeat": made["heartbeat"]}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -237,6 +245,8 @@ async def test_every_page_is_accessible(browser_ready, spawn, make_database, tok
                 await check("schedules", "/hub/schedules")
                 await check("schedule", f"/hub/schedules/{ids['standup']}")
                 await check("schedule-failed-runs", f"/hub/schedules/{ids['router']}")
+                await check("schedule-chart", f"/hub/schedules/{ids['heartbeat']}")
+                assert await page.locator("#chart canvas").count() >= 1  # uPlot drew the chart
                 await check("schedule-new", "/hub/schedules/new")
                 await page.get_by_label("Workflow").select_option(label="standup")
                 await page.get_by_label("Time zone").fill("Europe/Berlin")
@@ -260,5 +270,43 @@ async def test_every_page_is_accessible(browser_ready, spawn, make_database, tok
                 await check("confirm-delete")
                 bad = {name: v for name, v in found.items() if v}
                 assert not bad, bad
+            finally:
+                await browser.close()
+
+
+async def test_pages_read_and_forms_work_without_javascript(browser_ready, spawn, make_database, token) -> None:
+    """JavaScript off: sign-in, the list, a schedule, a run, and a pause through the plain form all work."""
+    from playwright.async_api import async_playwright, expect
+
+    svc = await spawn.serve("hub", await make_database())
+    base, owner = svc.url, token(1, READ_WRITE)
+    async with api(base, owner) as client:
+        wf = (await client.post("/api/v1/workflows", json={"name": "standup", "definition": STEPS_WORKFLOW})).json()
+        sid = (await client.post("/api/v1/schedules", json={
+            "workflow_id": wf["workflow_id"], "name": "plain html",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5"}})).json()["schedule_id"]
+        run_id = (await client.post(f"/api/v1/schedules/{sid}/run-now")).json()["execution_id"]
+        async with async_playwright() as pw:
+            browser = await launch(pw)
+            try:
+                page = await (await browser.new_context(java_script_enabled=False)).new_page()
+                await sign_in(page, base, owner)
+                row = page.locator(f"#row-{sid}")
+                await expect(row).to_contain_text("At 09:00, Monday through Friday")
+                await row.get_by_role("link", name="plain html").click()
+                await expect(page.locator("ol.next-runs li")).to_have_count(10)
+                await page.get_by_role("button", name="Pause", exact=True).click()
+                await expect(page.locator("#flash")).to_contain_text("Paused.")
+                await expect(page.locator("h1 .badge")).to_have_text("paused")
+                await page.goto(f"{base}/hub/runs/{run_id}")
+                await expect(page.locator("table.steps tbody th").first).to_contain_text("start")
+                # Delete without JavaScript asks on a page of its own first.
+                await page.goto(f"{base}/hub/schedules/{sid}")
+                await page.get_by_role("button", name="Delete").click()
+                await expect(page.get_by_role("heading", name="Delete “plain html”?")).to_be_visible()
+                assert (await client.get(f"/api/v1/schedules/{sid}")).status_code == 200
+                await page.get_by_role("button", name="Yes, delete it").click()
+                await page.wait_for_url(f"{base}/hub/schedules")
+                assert (await client.get(f"/api/v1/schedules/{sid}")).status_code == 404
             finally:
                 await browser.close()
