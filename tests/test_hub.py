@@ -14,7 +14,7 @@ from services.hub.graph import layout
 from services.hub.timetext import mark_clock_changes, relative
 from services.logs import request_id_var
 from tests.helpers import make_schedule, make_workflow
-from tests.routes import FAR
+from tests.routes import FAR, FAR_TOO
 
 RW = "schedules:read schedules:write"
 
@@ -298,6 +298,19 @@ async def test_row_actions_redraw_the_row_and_report_conflicts_inline(client, ch
     assert await chime.dal.fetchval("SELECT count(*) FROM workflow_schedules") == 0
 
 
+async def test_without_htmx_a_row_action_comes_back_to_the_list_with_one_message(client, auth, token) -> None:
+    wf = await make_workflow(client, auth())
+    sid = (await make_schedule(client, auth(), wf, FAR, name="plain"))["schedule_id"]
+    await make_schedule(client, auth(), wf, FAR_TOO, name="other")
+    await sign_in(client, token(1, RW))
+    csrf = await csrf_of(client)
+    resp = await client.post(f"/hub/schedules/{sid}/pause",
+                             form={"csrf_token": csrf, "view": "row", "next": "/hub/schedules?status=active"})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/hub/schedules?status=active&done=pause"
+    html = await (await client.get(resp.headers["Location"])).get_data(as_text=True)
+    assert html.count("Paused.") == 1 and "plain" not in html  # filtered to active: the paused one is gone
+
+
 async def test_snooze_is_bounded(client, auth, token) -> None:
     wf = await make_workflow(client, auth())
     sid = (await make_schedule(client, auth(), wf, FAR))["schedule_id"]
@@ -413,3 +426,15 @@ def test_graph_layout_places_nodes_by_depth_and_draws_loops_back() -> None:
     trigger = next(n for n in graph.nodes if n.node_id == "t")
     assert trigger.inputs is None
     assert layout({"nodes": "nonsense"}).nodes == [] and layout(None).edges == []
+
+
+def test_frame_ancestors_cannot_smuggle_other_directives() -> None:
+    import pytest
+
+    from config import ConfigError, load_settings
+
+    base = {"JWT_SECRET": "s" * 40}
+    assert load_settings(base).hub_frame_ancestors == "'self'"
+    for bad in ("'self'; script-src *", "a,b", "'self'\nx"):
+        with pytest.raises(ConfigError, match="HUB_FRAME_ANCESTORS"):
+            load_settings({**base, "HUB_FRAME_ANCESTORS": bad})

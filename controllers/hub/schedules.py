@@ -101,7 +101,8 @@ async def schedules():
     cursor = request.args.get("cursor") or None
     rows, next_cursor = await queries.schedule_page(dal, p, filters, limit=PAGE_SIZE, cursor=cursor)
     context = {"rows": [row_view(r) for r in rows], "next_cursor": next_cursor, "filters": filters,
-               "cursor": cursor, "snooze_choices": SNOOZE_CHOICES, "statuses": STATUSES, "types": TYPES}
+               "cursor": cursor, "snooze_choices": SNOOZE_CHOICES, "statuses": STATUSES, "types": TYPES,
+               "page_flash": DONE.get(request.args.get("done") or ""), "page_run": request.args.get("run")}
     if is_htmx() and request.headers.get("HX-Target") == "schedule-results":
         return await render("hub/_schedule_results.html", **context)
     counts = await queries.count_schedules(dal, p)
@@ -121,7 +122,7 @@ async def _action(schedule_id: UUID, action: str):
     p = principal(WRITE)
     data = await form()
     svc = services().schedules
-    flash, error, run_id = None, None, None
+    flash, error, error_status, run_id = None, None, 200, None
     needs_confirm = action in ("cancel", "delete") and data.get("confirm") != "yes"
     if needs_confirm:
         row = await svc.get_row(p, schedule_id)
@@ -155,13 +156,13 @@ async def _action(schedule_id: UUID, action: str):
     except ApiError as exc:
         if exc.status in (401, 403, 404):
             raise
-        error = exc.message
+        error, error_status = exc.message, exc.status
     if is_htmx() and data.get("view") == "row":
         return await render("hub/_schedule_row.html", s=await _one_row(p, schedule_id), flash=flash, error=error,
                             run_id=run_id, snooze_choices=SNOOZE_CHOICES, focus_row=True)
     target = safe_next(data.get("next"), url_for("hub.schedule", schedule_id=schedule_id))
     if error:
-        return await schedule_page(schedule_id, error=error, status=409)
+        return await schedule_page(schedule_id, error=error, status=error_status)
     sep = "&" if "?" in target else "?"
     suffix = f"{sep}done={action}" + (f"&run={run_id}" if run_id else "")
     return redirect(target + suffix, 303)

@@ -61,9 +61,12 @@ class HubSessions:
         expires = now + self.ttl if not_after is None else min(now + self.ttl, not_after)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         async with self.dal.transaction() as conn:
-            # Expired sessions go as new ones start: the table stays as small as the live sessions.
+            # Expired sessions and links go as new sessions start: the tables stay as small as what is live.
             await conn.execute(
                 "DELETE FROM hub_sessions WHERE token_hash IN (SELECT token_hash FROM hub_sessions"
+                " WHERE expires_at < $1 LIMIT $2)", now, PRUNE_BATCH)
+            await conn.execute(
+                "DELETE FROM hub_links WHERE token_hash IN (SELECT token_hash FROM hub_links"
                 " WHERE expires_at < $1 LIMIT $2)", now, PRUNE_BATCH)
             await conn.execute(
                 "INSERT INTO hub_sessions (token_hash, community_id, subject, scopes, csrf_token, auth_kind,"
