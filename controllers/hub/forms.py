@@ -24,6 +24,11 @@ INT_FIELDS = ("interval_seconds", "max_executions", "jitter_seconds", "grace_per
 TEXT_FIELDS = ("cron_expression", "rrule", "timezone", "overlap_policy")
 TOP_FIELDS = ("workflow_id", "name", "context_data")
 FIELDS = ("name", "workflow_id", "schedule_type", *TEXT_FIELDS, *INT_FIELDS, *TIME_FIELDS, "context_data")
+LABELS = {"name": "Name", "workflow_id": "Workflow", "schedule_type": "Type", "cron_expression": "Cron expression",
+          "rrule": "RRULE", "timezone": "Time zone", "overlap_policy": "When a run is still going",
+          "interval_seconds": "Every (seconds)", "max_executions": "At most (runs)", "jitter_seconds": "Jitter",
+          "grace_period_seconds": "Grace period", "scheduled_time": "At", "start_at": "Start", "end_at": "End",
+          "context_data": "Context"}
 DEFAULTS = {"schedule_type": "cron", "timezone": "UTC", "overlap_policy": "skip", "jitter_seconds": "0",
             "grace_period_seconds": "900", "context_data": "{}"}
 

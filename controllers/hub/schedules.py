@@ -20,6 +20,7 @@ from controllers.deps import services
 from controllers.hub.blueprint import bp
 from controllers.hub.forms import (
     DEFAULTS,
+    LABELS,
     FormErrors,
     add_api_error,
     add_validation_errors,
@@ -229,7 +230,8 @@ async def _form_page(values: dict[str, str], *, errors: FormErrors | None = None
     p = principal(WRITE)
     workflows = await queries.workflow_options(services().dal, p)
     return await render("hub/schedule_form.html", status, values=values, errors=errors or FormErrors(),
-                        schedule=schedule, workflows=workflows, zones=ZONES, types=TYPES, preview=preview)
+                        schedule=schedule, workflows=workflows, zones=ZONES, types=TYPES, preview=preview,
+                        labels=LABELS)
 
 
 @bp.get("/schedules/new")
@@ -312,4 +314,5 @@ async def schedule_preview():
             add_validation_errors(errors, exc)
         except ApiError as exc:
             add_api_error(errors, exc)
-    return await render("hub/_preview.html", preview=preview, perrors=errors, zone=values.get("timezone") or "UTC")
+    return await render("hub/_preview.html", preview=preview, perrors=errors, zone=values.get("timezone") or "UTC",
+                        labels=LABELS)
