@@ -3,6 +3,7 @@
     python app.py                 serve with hypercorn on PORT (default 8070)
     python app.py migrate         apply database migrations and exit
     python app.py token --community 1 --scope "schedules:read schedules:write"
+    python app.py hub-link --community 1     print a one-time sign-in link to the hub (/hub)
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from quart_schema import QuartSchema, RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from config import ConfigError, Settings, load_dotenv_file, load_settings
-from controllers import executions, health, schedules, workflows
+from controllers import executions, health, hub, schedules, workflows
+from controllers.hub.web import add_headers, error_page, is_hub_path
 from services import jsoncodec
 from services.auth import verify_token
 from services.container import VERSION, Services
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes: its job is claiming and running, scaled apart from the API.
-    api = (workflows.bp, schedules.bp, executions.bp) if settings.serves_api else ()
+    api = (workflows.bp, schedules.bp, executions.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     chime = Services(settings)
@@ -163,7 +165,13 @@ def create_app(settings: Settings | None = None) -> Quart:
                 raise Unauthorized("missing bearer token", error="invalid_request")
             g.principal = verify_token(token.strip(), settings)
         refuse_nul_in_url()
-        if request.method in JSON_METHODS:
+        if request.method in JSON_METHODS and is_hub_path(request.path):
+            # The hub posts forms (parsed and NUL-checked by controllers/hub/web.form), never JSON.
+            length = request.content_length
+            if length is not None and length > settings.max_body_bytes:
+                raise ApiError(f"request body is larger than {settings.max_body_bytes} bytes", code="body_too_large",
+                               status=413)
+        elif request.method in JSON_METHODS:
             length = request.content_length
             if length is not None and length > settings.max_body_bytes:
                 raise ApiError(f"request body is larger than {settings.max_body_bytes} bytes", code="body_too_large",
@@ -189,21 +197,31 @@ def create_app(settings: Settings | None = None) -> Quart:
         if response.status_code == 413 or body_left_unread():
             # The rest of the body is never read: a keep-alive client must not send its next request here.
             response.headers["Connection"] = "close"
+        if is_hub_path(request.path):
+            add_headers(response)
         if request.path not in ("/healthz", "/readyz"):
             started = getattr(g, "started", None)
+            # A sign-in link's path is its secret: never logged.
+            path = "/hub/link/***" if request.path.startswith("/hub/link/") else request.path
             log.info("request", extra={
-                "event_type": "http", "action": f"{request.method} {request.path}", "result": response.status_code,
+                "event_type": "http", "action": f"{request.method} {path}", "result": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
             })
         return response
 
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError):
+        if is_hub_path(request.path):
+            response = await error_page(exc.status, exc.message, exc.code)
+            response.headers.update(exc.headers)
+            return response
         return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):
         message, code, details = _schema_details(exc)
+        if is_hub_path(request.path):
+            return await error_page(400, message, code)
         return error_body(message, code, details), 400
 
     @app.errorhandler(HTTPException)
@@ -215,12 +233,18 @@ def create_app(settings: Settings | None = None) -> Quart:
             code, message = "malformed_json", "request body is not valid JSON"
         # 405 says which methods the resource has (Allow), as RFC 9110 requires.
         headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        if is_hub_path(request.path):
+            response = await error_page(exc.code or 500, message, code)
+            response.headers.update(headers)
+            return response
         return error_body(message, code), exc.code or 500, headers
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):
         log.error("unhandled error", extra={"event_type": "http", "action": f"{request.method} {request.path}",
                                             "result": "error", "data": {"traceback": traceback.format_exc()}})
+        if is_hub_path(request.path):
+            return await error_page(500, "internal error; quote the request id when reporting it", "internal_error")
         return error_body("internal error; quote the request_id when reporting it", "internal_error"), 500
 
     return app
@@ -263,6 +287,36 @@ def serve(settings: Settings) -> None:
         asyncio.run(main)
 
 
+def hub_link(settings: Settings, *, community: int, scope: str, subject: str) -> int:
+    """Writes a one-time sign-in link (valid HUB_LINK_SECONDS) and prints its URL."""
+    from services.auth import Principal
+    from services.dal import AsyncDAL
+    from services.embedded_pg import start_embedded
+    from services.hub.sessions import HubSessions
+    from services.migrations import apply_migrations
+
+    try:
+        dsn = settings.database_url or start_embedded(settings.embedded_pg_dir)[0]
+    except ConfigError as exc:
+        print(f"chime: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    async def _link() -> str:
+        dal = AsyncDAL(dsn, min_size=1, max_size=1)
+        await dal.connect()
+        try:
+            await apply_migrations(dal)
+            principal = Principal(user_id=subject, community_id=community, scopes=frozenset(scope.split()))
+            return await HubSessions(dal, settings.hub_session_seconds).create_link(principal,
+                                                                                    settings.hub_link_seconds)
+        finally:
+            await dal.close()
+
+    base = settings.hub_public_url or f"http://localhost:{settings.port}"
+    print(f"{base}/hub/link/{asyncio.run(_link())}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="Chime workflow schedule service")
     sub = parser.add_subparsers(dest="command")
@@ -274,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("--sub", default="local-admin")
     tok.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     tok.add_argument("--private-key-file", help="PEM key for RS*/ES* algorithms")
+    link = sub.add_parser("hub-link", help="print a one-time sign-in link to the hub, for local use")
+    link.add_argument("--community", type=int, required=True)
+    link.add_argument("--scope", default="schedules:read schedules:write")
+    link.add_argument("--sub", default="local-admin")
     args = parser.parse_args(argv)
     load_dotenv_file()
     try:
@@ -289,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         print(mint_token(settings, community_id=args.community, scope=args.scope, subject=args.sub,
                          ttl_seconds=args.ttl, private_key=key))
         return 0
+    if args.command == "hub-link":
+        return hub_link(settings, community=args.community, scope=args.scope, subject=args.sub)
     if args.command == "migrate":
         from services.dal import AsyncDAL
         from services.embedded_pg import start_embedded

@@ -56,6 +56,10 @@ class Settings:
     router_url: str = "http://localhost:8000"
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
     max_body_bytes: int = 1_048_576
+    hub_session_seconds: float = 8 * 3600.0
+    hub_link_seconds: float = 600.0
+    hub_frame_ancestors: str = "'self'"
+    hub_public_url: str | None = None
 
     @property
     def runs_scheduler(self) -> bool:
@@ -118,6 +122,16 @@ def _database_url(raw: str | None) -> str | None:
     if parsed.scheme not in ("postgres", "postgresql") or not (parsed.hostname or "host=" in parsed.query):
         raise ConfigError("DATABASE_URL must look like postgresql://user:password@host:5432/dbname")
     return raw
+
+
+def _frame_ancestors(raw: str | None) -> str:
+    """CSP frame-ancestors sources for the hub (who may embed it): "'self'" unless set; no quotes or semicolons
+    beyond the CSP keywords, so the value cannot add other directives."""
+    value = (raw or "").strip() or "'self'"
+    if ";" in value or "," in value or not value.isprintable():
+        raise ConfigError(f"HUB_FRAME_ANCESTORS={raw!r} must be space-separated CSP sources, e.g. 'self' "
+                          "https://hub.example.org")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -204,4 +218,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         router_url=(env.get("ROUTER_URL") or "http://localhost:8000").rstrip("/"),
         allowed_hosts=allowed,
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, 1024),
+        hub_session_seconds=_float(env, "HUB_SESSION_SECONDS", 8 * 3600.0, 60.0),
+        hub_link_seconds=_float(env, "HUB_LINK_SECONDS", 600.0, 10.0),
+        hub_frame_ancestors=_frame_ancestors(env.get("HUB_FRAME_ANCESTORS")),
+        hub_public_url=(_opt(env, "HUB_PUBLIC_URL") or "").rstrip("/") or None,
     )

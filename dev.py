@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import venv
@@ -68,6 +69,9 @@ def main(argv: list[str]) -> int:
     ensure_env_file()
     if argv[0] == "start":
         os.execv(str(PYTHON), [str(PYTHON), "app.py", *argv[1:]])
+    if not shutil.which(os.environ.get("CHIME_CHROMIUM", "chromium")):
+        print("chromium not found: the hub's browser tests will be skipped (install it: apt-get update && "
+              "apt-get install -y chromium)", flush=True)
     lint = subprocess.run([str(BIN / "ruff"), "check", "."])
     if lint.returncode:
         return lint.returncode

@@ -15,6 +15,7 @@ from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
 from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
+from services.hub.sessions import HubSessions
 from services.migrations import apply_migrations, pending_migrations
 from services.runner import ExecutionRunner
 from services.scheduler.duty import DatabaseHealth
@@ -53,6 +54,7 @@ class Services:
         self.workflows = WorkflowService(self.dal)
         self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)
+        self.hub_sessions = HubSessions(self.dal, settings.hub_session_seconds)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None

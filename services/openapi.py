@@ -8,22 +8,25 @@ quart-schema documents success bodies; this adds what it cannot know:
 * per-operation `security` (`[]` for the probes, the health document and the docs pages);
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
-  fuzzer) can walk from `POST /api/v1/workflows` to every operation.
+  fuzzer) can walk from `POST /api/v1/workflows` to every operation;
+* and it leaves out what is not API: the hub's HTML pages (/hub) and static files (/static).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from quart_schema.openapi import OpenAPIProvider
-from werkzeug.routing import BaseConverter, UUIDConverter
+from werkzeug.routing import BaseConverter, Rule, UUIDConverter
 
 from services.json_guard import MAX_ARRAY_ITEMS, MAX_DEPTH
 from services.schemas import ErrorOut
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
+NOT_API_PREFIXES = ("/hub", "/static")
 PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
@@ -54,6 +57,11 @@ def error_responses(*statuses: int) -> Callable[[F], F]:
 
 
 class ChimeOpenAPIProvider(OpenAPIProvider):
+    def generate_rules(self) -> Iterable[Rule]:
+        for rule in super().generate_rules():
+            if not any(rule.rule == p or rule.rule.startswith(p + "/") for p in NOT_API_PREFIXES):
+                yield rule
+
     def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
         parameter = super().build_path_parameter(name, converter)
         if isinstance(converter, UUIDConverter):

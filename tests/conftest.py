@@ -110,7 +110,7 @@ async def reset_database(dsn: str) -> None:
     try:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
-                          " event_outbox CASCADE")
+                          " event_outbox, hub_sessions, hub_links CASCADE")
     finally:
         await dal.close()
 

@@ -3,6 +3,11 @@
 Shared by the table-driven tests (test_tenancy.py, test_scopes.py). Their tables are keyed by operation, an
 `Op` = (method, rule) exactly as Quart's url_map spells it; `assert_covered` fails when the app has an
 operation a table lacks (a new route cannot be forgotten) or a table names one the app no longer has.
+
+HTML routes (the hub, /hub/...) are in the same tables. They authenticate with a hub session, not a bearer
+token, so the tables send both: `hub_session_headers` starts a real session (the cookie and its CSRF token)
+for the same community and scopes as the token. A hub answer is HTML; `Call.send` reads its error code from
+the `X-Chime-Error-Code` header and hands the page as `error`/`html`, so the same assertions apply.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from typing import Any
 
 Op = tuple[str, str]
 
-# Operations that need no token and touch no community's data.
+# Operations that need no token and touch no community's data (the hub's sign-in forms take a credential and
+# start a session for exactly its community; tests/test_hub.py covers them).
 PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
+    ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
 })
 
 # Timing that never fires during a test.
@@ -52,24 +59,32 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 
 @dataclass(frozen=True)
 class Call:
-    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution (filled per test)."""
+    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {D} a schedule the hub's
+    cancel/delete may end (filled per test). `form` is sent as a form (the hub), `body` as JSON (the API)."""
 
     method: str
     path: str
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] | None = None
 
     def render(self, ids: Mapping[str, str]) -> tuple[str, str, Any]:
         return self.method, _fill(self.path, ids), _fill(self.body, ids)
 
     async def send(self, client: Any, ids: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, Any]:
-        """Sends it through a Quart test client; returns (status, JSON body or None)."""
+        """Sends it through a Quart test client; returns (status, JSON body, or for HTML {code, error, html})."""
         method, path, body = self.render(ids)
         kwargs: dict[str, Any] = {"headers": {**headers, **self.headers}}
         if body is not None:
             kwargs["json"] = body
+        if self.form is not None:
+            kwargs["form"] = _fill(dict(self.form), ids)
         resp = await client.open(path, method=method, **kwargs)
         raw = await resp.get_data()
+        if resp.mimetype == "text/html":
+            html = raw.decode()
+            return resp.status_code, {"code": resp.headers.get("X-Chime-Error-Code"), "error": html, "html": html,
+                                      "location": resp.headers.get("Location")}
         try:
             data = json.loads(raw) if raw else None
         except ValueError:
@@ -77,7 +92,23 @@ class Call:
         return resp.status_code, data
 
 
+def is_hub(op: Op) -> bool:
+    return op[1] == "/hub" or op[1].startswith("/hub/")
+
+
+async def hub_session_headers(chime: Any, community: int, scopes: Iterable[str]) -> dict[str, str]:
+    """A real hub session (as sign-in starts one) for `community` with `scopes`: its cookie and CSRF header."""
+    from services.auth import Principal
+
+    principal = Principal(user_id=f"table-{community}", community_id=community, scopes=frozenset(scopes))
+    cookie, session = await chime.hub_sessions.start(principal, "jwt")
+    return {"Cookie": f"chime_hub={cookie}", "X-CSRF-Token": session.csrf_token}
+
+
 S, W, E = "/api/v1/schedules/{S}", "/api/v1/workflows/{W}", "/api/v1/executions/{E}"
+HS, HD = "/hub/schedules/{S}", "/hub/schedules/{D}"
+HUB_FAR = {"workflow_id": "{W}", "schedule_type": "cron", "cron_expression": "0 0 1 1 *", "timezone": "UTC"}
+HUB_FAR_TOO = {**HUB_FAR, "cron_expression": "0 0 2 1 *"}
 
 # One valid request per authenticated operation (valid bodies matter: the body is validated before the scope).
 REQUESTS: dict[Op, Call] = {
@@ -106,6 +137,28 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/api/v1/executions"): Call("GET", "/api/v1/executions"),
     ("GET", "/api/v1/executions/<uuid:execution_id>"): Call("GET", E),
     ("POST", "/api/v1/executions/<uuid:execution_id>/cancel"): Call("POST", E + "/cancel"),
+    # The hub (HTML): pages, and forms that change state (each with the session's CSRF header).
+    ("GET", "/hub"): Call("GET", "/hub"),
+    ("POST", "/hub/sign-out"): Call("POST", "/hub/sign-out", form={}),
+    ("GET", "/hub/schedules"): Call("GET", "/hub/schedules"),
+    ("GET", "/hub/schedules/new"): Call("GET", "/hub/schedules/new"),
+    ("POST", "/hub/schedules/new"): Call("POST", "/hub/schedules/new", form=HUB_FAR),
+    ("POST", "/hub/preview"): Call("POST", "/hub/preview", form=HUB_FAR),
+    ("GET", "/hub/schedules/<uuid:schedule_id>"): Call("GET", HS),
+    ("GET", "/hub/schedules/<uuid:schedule_id>/history"): Call("GET", HS + "/history"),
+    ("GET", "/hub/schedules/<uuid:schedule_id>/edit"): Call("GET", HS + "/edit"),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/edit"): Call("POST", HS + "/edit", form=HUB_FAR_TOO),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/pause"): Call("POST", HS + "/pause", form={"note": "n"}),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/resume"): Call("POST", HS + "/resume", form={}),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/snooze"): Call("POST", HS + "/snooze", form={"seconds": "60"}),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/run-now"): Call("POST", HS + "/run-now", form={}),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/cancel"): Call("POST", HD + "/cancel", form={"confirm": "yes"}),
+    ("POST", "/hub/schedules/<uuid:schedule_id>/delete"): Call("POST", HD + "/delete", form={"confirm": "yes"}),
+    ("GET", "/hub/runs/<uuid:execution_id>"): Call("GET", "/hub/runs/{E}"),
+    ("POST", "/hub/runs/<uuid:execution_id>/cancel"): Call("POST", "/hub/runs/{E}/cancel", form={}),
+    ("GET", "/hub/workflows"): Call("GET", "/hub/workflows"),
+    ("GET", "/hub/workflows/<uuid:workflow_id>"): Call("GET", "/hub/workflows/{W}"),
+    ("POST", "/hub/workflows/<uuid:workflow_id>/validate"): Call("POST", "/hub/workflows/{W}/validate", form={}),
 }
 
 _TABLES = {

@@ -53,6 +53,11 @@ async def test_semantic_errors_are_declared(doc, method, path, status) -> None:
     assert status in doc["paths"][path][method]["responses"]
 
 
+async def test_html_pages_and_static_files_are_not_in_the_document(doc, client) -> None:
+    assert (await client.get("/hub/sign-in")).status_code == 200  # served, just not API
+    assert [p for p in doc["paths"] if p == "/hub" or p.startswith(("/hub/", "/static"))] == []
+
+
 async def test_security_is_per_operation(doc) -> None:
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     for path, method, op in operations(doc):

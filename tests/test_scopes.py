@@ -1,8 +1,10 @@
 """Scope enforcement, table-driven over every operation in the app's URL map.
 
 REQUIRED_SCOPE says which scope each operation needs. Every operation must have an entry (a new route fails
-`test_every_operation_has_a_scope`). When finer scopes arrive (workflows:*, executions:* are already known to
-services.auth.SCOPES), change the values here: the tests derive everything else from this table.
+`test_every_operation_has_a_scope`). The hub's HTML routes are here too, called with a hub session holding the
+same scopes as the token (tests/routes.py); SESSION_ONLY lists the two that need a session but no scope, and
+every hub route is refused without a session at all. When finer scopes arrive (workflows:*, executions:* are
+already known to services.auth.SCOPES), change the values here: the tests derive everything else from this table.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import make_schedule, make_workflow
-from tests.routes import FAR, PUBLIC, REQUESTS, Op, assert_covered, diff, snapshot
+from tests.routes import FAR, FAR_TOO, PUBLIC, REQUESTS, Op, assert_covered, diff, hub_session_headers, is_hub, snapshot
 
 READ, WRITE = "schedules:read", "schedules:write"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
@@ -41,11 +43,34 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", S + "/resume"): WRITE,
     ("POST", S + "/snooze"): WRITE,
     ("POST", S + "/run-now"): WRITE,
+    ("GET", "/hub/schedules"): READ,
+    ("GET", "/hub/schedules/<uuid:schedule_id>"): READ,
+    ("GET", "/hub/schedules/<uuid:schedule_id>/history"): READ,
+    ("POST", "/hub/preview"): READ,
+    ("GET", "/hub/runs/<uuid:execution_id>"): READ,
+    ("GET", "/hub/workflows"): READ,
+    ("GET", "/hub/workflows/<uuid:workflow_id>"): READ,
+    ("POST", "/hub/workflows/<uuid:workflow_id>/validate"): READ,
+    ("GET", "/hub/schedules/new"): WRITE,
+    ("POST", "/hub/schedules/new"): WRITE,
+    ("GET", "/hub/schedules/<uuid:schedule_id>/edit"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/edit"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/pause"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/resume"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/snooze"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/run-now"): WRITE,
+    ("POST", "/hub/runs/<uuid:execution_id>/cancel"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/cancel"): WRITE,
+    ("POST", "/hub/schedules/<uuid:schedule_id>/delete"): WRITE,
     ("POST", E + "/cancel"): WRITE,
     ("POST", S + "/cancel"): WRITE,
     ("DELETE", S): WRITE,
     ("DELETE", W): WRITE,
 }
+
+# Hub routes that need a session but no scope: the start page (it redirects to the first page the scopes show)
+# and sign-out.
+SESSION_ONLY: dict[Op, str] = {("GET", "/hub"): "", ("POST", "/hub/sign-out"): ""}
 
 KNOWN_SCOPES = sorted(set(SCOPES) | set(REQUIRED_SCOPE.values()))
 
@@ -54,38 +79,40 @@ def test_every_operation_has_a_scope(settings) -> None:
     from app import create_app
 
     app = create_app(settings)
-    assert_covered(REQUIRED_SCOPE, app, "test_scopes.REQUIRED_SCOPE")
+    assert_covered({**REQUIRED_SCOPE, **SESSION_ONLY}, app, "test_scopes.REQUIRED_SCOPE + SESSION_ONLY")
     assert_covered(REQUESTS, app, "tests/routes.py REQUESTS")
 
 
 async def test_public_operations_need_no_token(client) -> None:
     for method, rule in sorted(PUBLIC):
-        if "<" in rule:
-            continue  # /static/<path:filename>: nothing is served from it
+        if "<" in rule or method != "GET":
+            continue  # /static/<path:filename> serves nothing by itself; POSTs are the sign-in forms (test_hub.py)
         resp = await client.open(rule, method=method)
         assert resp.status_code == 200, (method, rule, resp.status_code)
 
 
 @pytest.fixture
-def bearer(token):
-    def make(*scopes: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(1, ' '.join(scopes))}"}
+def bearer(token, chime):
+    async def make(*scopes: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(1, ' '.join(scopes))}",
+                **await hub_session_headers(chime, 1, scopes)}
 
     return make
 
 
 async def test_each_operation_is_refused_without_its_scope(client, chime, bearer) -> None:
-    owner = bearer(*KNOWN_SCOPES)
+    owner = await bearer(*KNOWN_SCOPES)
     wf = await make_workflow(client, owner)
     sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
+    doomed = (await make_schedule(client, owner, wf, FAR_TOO))["schedule_id"]
     run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
-    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"]}
+    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": doomed}
 
     for op, scope in REQUIRED_SCOPE.items():
         call = REQUESTS[op]
         for held in ([s for s in KNOWN_SCOPES if s != scope], []):  # every other scope, and none at all
             before = await snapshot(chime.dal)
-            status, body = await call.send(client, ids, bearer(*held))
+            status, body = await call.send(client, ids, await bearer(*held))
             assert status == 403 and body["code"] == "insufficient_scope", (op, held, status, body)
             assert scope in body["error"], (op, body)
             after = await snapshot(chime.dal)
@@ -93,5 +120,30 @@ async def test_each_operation_is_refused_without_its_scope(client, chime, bearer
 
     # Controls: with only its scope, each call gets past the scope check (and is a valid request).
     for op, scope in REQUIRED_SCOPE.items():
-        status, body = await REQUESTS[op].send(client, ids, bearer(scope))
+        status, body = await REQUESTS[op].send(client, ids, await bearer(scope))
         assert status < 400 or status == 409, (op, scope, status, body)
+        if is_hub(op) and op[0] == "POST":
+            assert status == 200 or body["location"], (op, status)  # done (a redirect), not a form re-shown
+    for op in SESSION_ONLY:
+        status, _ = await REQUESTS[op].send(client, ids, await bearer())
+        assert status == 303, (op, status)
+
+
+async def test_every_hub_page_needs_a_session(client, chime, bearer) -> None:
+    """Without a session cookie (a bearer token does not count): pages redirect to sign-in, changes are 401."""
+    owner = await bearer(*KNOWN_SCOPES)
+    wf = await make_workflow(client, owner)
+    sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
+    run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
+    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": sid}
+    token_only = {"Authorization": owner["Authorization"]}
+    wrong_cookie = {**token_only, "Cookie": "chime_hub=forged", "X-CSRF-Token": owner["X-CSRF-Token"]}
+    for op in [o for o in {**REQUIRED_SCOPE, **SESSION_ONLY} if is_hub(o)]:
+        for headers in (token_only, wrong_cookie):
+            before = await snapshot(chime.dal)
+            status, body = await REQUESTS[op].send(client, ids, headers)
+            if op[0] == "GET":
+                assert status == 303 and body["location"].startswith("/hub/sign-in"), (op, status, body["location"])
+            else:
+                assert status == 401 and body["code"] == "session_required", (op, status, body["code"])
+            assert before == await snapshot(chime.dal), op

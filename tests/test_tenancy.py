@@ -8,10 +8,16 @@ and E2. With a token of community 2 holding every scope:
 - "own" probes create or compute in community 2 only: community 1's rows do not change.
 Afterwards the same calls are replayed by the owner (the "control"), proving that each 404 came from the
 community filter and not from a malformed request. The table must name every operation (test below).
+
+The hub's HTML routes are probed the same way with a hub session of community 2 (tests/routes.py): another
+community's id is a 404 page and changes nothing; "page" probes are HTML lists that must not show community 1's
+ids; "refused" probes (a form naming community 1's workflow) are answered with the form's error and write
+nothing. Hub forms answer a done change with a redirect (303), so that is their control status.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,15 +25,15 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
-from tests.routes import FAR, REQUESTS, Call, Op, assert_covered, diff, snapshot
+from tests.routes import FAR, FAR_TOO, HUB_FAR, REQUESTS, Call, Op, assert_covered, diff, hub_session_headers, snapshot
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1"}  # placeholders -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3"}  # placeholders -> community 1's objects
 
 
 @dataclass(frozen=True)
 class Probe:
     op: Op
-    expect: str = "404"  # "404" | "list" | "own"
+    expect: str = "404"  # "404" | "list" | "own" | "page" | "refused"
     ids: dict[str, str] = field(default_factory=lambda: dict(FOREIGN))
     call: Call | None = None  # default: REQUESTS[op]
     query: str = ""
@@ -39,7 +45,7 @@ class Probe:
     @property
     def request(self) -> Call:
         base = self.call or REQUESTS[self.op]
-        return Call(base.method, base.path + self.query, base.body, base.headers)
+        return Call(base.method, base.path + self.query, base.body, base.headers, base.form)
 
     def __str__(self) -> str:
         method, path, _ = self.request.render(self.ids)
@@ -52,6 +58,8 @@ def op(method: str, rule: str) -> Op:
 
 SCHEDULE, WORKFLOW, EXECUTION = ("/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>",
                                  "/api/v1/executions/<uuid:execution_id>")
+HUB_SCHEDULE, HUB_RUN = "/hub/schedules/<uuid:schedule_id>", "/hub/runs/<uuid:execution_id>"
+HUB_WORKFLOW = "/hub/workflows/<uuid:workflow_id>"
 
 # Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
 PROBES: list[Probe] = [
@@ -69,6 +77,18 @@ PROBES: list[Probe] = [
     Probe(op("GET", EXECUTION), control=200),
     Probe(op("POST", WORKFLOW + "/validate"), control=200),
     Probe(op("POST", WORKFLOW + "/execute"), control=202),
+    Probe(op("GET", "/hub"), "own"),
+    Probe(op("GET", "/hub/schedules"), "page", own=("S2",)),
+    Probe(op("GET", "/hub/schedules"), "page", query="?workflow={W}"),
+    Probe(op("GET", "/hub/schedules/new"), "page", own=("W2",)),
+    Probe(op("GET", "/hub/workflows"), "page", own=("W2",)),
+    Probe(op("GET", HUB_SCHEDULE), control=200),
+    Probe(op("GET", HUB_SCHEDULE + "/history"), control=200),
+    Probe(op("GET", HUB_SCHEDULE + "/edit"), control=200),
+    Probe(op("GET", HUB_RUN), control=200),
+    Probe(op("GET", HUB_WORKFLOW), control=200),
+    Probe(op("POST", HUB_WORKFLOW + "/validate"), control=200),
+    Probe(op("POST", "/hub/preview"), "own"),
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
     # Creating in one's own community, against the other community's workflow.
@@ -84,10 +104,24 @@ PROBES: list[Probe] = [
     Probe(op("POST", SCHEDULE + "/resume"), control=200),
     Probe(op("POST", SCHEDULE + "/snooze"), control=200),
     Probe(op("POST", SCHEDULE + "/run-now"), control=202),  # recorded as skipped: E1 still runs
+    # The hub's forms: creating against the other community's workflow is the form's error, not a schedule.
+    Probe(op("POST", "/hub/schedules/new"), "refused", control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/edit"), "refused", ids={"S": "S2", "W": "W1"}, control=303, control_as=2,
+          control_ids={"S": "S2", "W": "W2"}),
+    Probe(op("POST", HUB_SCHEDULE + "/edit"), control=303,
+          call=Call("POST", "/hub/schedules/{S}/edit", form={**HUB_FAR, "cron_expression": "0 0 3 1 *"})),
+    Probe(op("POST", HUB_SCHEDULE + "/pause"), control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/resume"), control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/snooze"), control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/run-now"), control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/cancel"), control=303),
+    Probe(op("POST", HUB_SCHEDULE + "/delete"), control=303),
     Probe(op("POST", EXECUTION + "/cancel"), control=202),
+    Probe(op("POST", HUB_RUN + "/cancel"), control=303),  # already cancelled by the control above: said so
     Probe(op("POST", SCHEDULE + "/cancel"), control=200),
     Probe(op("DELETE", SCHEDULE), control=200),
     Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
+    Probe(op("POST", "/hub/sign-out"), "own"),  # ends community 2's own session only (last: probes need it)
 ]
 
 
@@ -103,12 +137,25 @@ def _item_ids(probe: Probe, body: dict) -> set[str]:
     return {str(item[kind[:-1] + "_id"]) for item in body["items"]}
 
 
-@pytest.fixture
-def headers_of(token):
-    def make(community: int) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(community, ' '.join(SCOPES))}"}
+class Credentials:
+    """Each community's token and hub session, holding every scope; `renew` starts new sessions (the last probe
+    signs community 2 out)."""
 
-    return make
+    def __init__(self, token, chime) -> None:
+        self.token, self.chime, self.sessions = token, chime, {}
+
+    async def renew(self) -> None:
+        self.sessions = {c: await hub_session_headers(self.chime, c, SCOPES) for c in (1, 2)}
+
+    def __call__(self, community: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(community, ' '.join(SCOPES))}", **self.sessions[community]}
+
+
+@pytest.fixture
+async def headers_of(token, chime) -> Credentials:
+    credentials = Credentials(token, chime)
+    await credentials.renew()
+    return credentials
 
 
 async def _world(client, chime, headers_of) -> dict[str, str]:
@@ -116,6 +163,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
     ids = {"W1": await make_workflow(client, one, delay_workflow(60)), "W2": await make_workflow(client, two)}
     ids["S1"] = (await make_schedule(client, one, ids["W1"], FAR))["schedule_id"]
     ids["S2"] = (await make_schedule(client, two, ids["W2"], FAR))["schedule_id"]
+    ids["S3"] = (await make_schedule(client, one, ids["W1"], FAR_TOO))["schedule_id"]  # the hub cancels, deletes it
     for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
@@ -137,7 +185,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)
@@ -146,6 +194,15 @@ async def test_other_community_cannot_see_or_touch_anything(app, client, chime, 
         assert before == after, f"{probe} changed rows it must not touch: {diff(before, after)}"
         if probe.expect == "404":
             assert status == 404 and body["code"].endswith("not_found"), (str(probe), status, body)
+        elif probe.expect == "page":
+            assert status == 200, (str(probe), status)
+            named = {world[v] for v in probe.ids.values()} if probe.query else set()
+            shown = {i for i in community1_ids - named if i in body["html"]}
+            assert not shown, f"{probe} shows community 1's {shown}"
+            assert all(world[name] in body["html"] for name in probe.own), str(probe)
+        elif probe.expect == "refused":
+            errors = re.findall(r"notice error.*?</div>", body["html"], re.S)
+            assert status == 400 and "no such workflow in this community" in body["html"], (str(probe), status, errors)
         elif probe.expect == "list":
             assert status == 200, (str(probe), status, body)
             got = _item_ids(probe, body)
@@ -153,16 +210,19 @@ async def test_other_community_cannot_see_or_touch_anything(app, client, chime, 
             assert all(item["community_id"] == 2 for item in body["items"]), str(probe)
             assert {world[name] for name in probe.own} <= got, (str(probe), got)
         else:
-            assert 200 <= status < 300, (str(probe), status, body)
-            assert body.get("community_id", 2) == 2, (str(probe), body)
+            assert 200 <= status < 400, (str(probe), status, body)
+            assert (body or {}).get("community_id", 2) == 2, (str(probe), body)
 
     # Controls: the same calls by the owner succeed, so each 404 above was the community filter at work.
+    await headers_of.renew()
     for probe in PROBES:
         if probe.expect == "own":
             continue
         ids = {k: world[v] for k, v in (probe.control_ids or probe.ids).items()}
         status, body = await probe.request.send(client, ids, headers_of(probe.control_as))
-        if probe.expect == "list":
+        if probe.expect == "page":
+            assert status == 200 and any(i in body["html"] for i in community1_ids), f"control of {probe}"
+        elif probe.expect == "list":
             got = _item_ids(probe, body)
             mine = community1_ids & got
             assert status == 200 and mine, f"control of {probe}: the owner should see its rows, got {got}"

@@ -1,0 +1,245 @@
+"""Hub page times with 10,000 schedules and 1,000,000 executions in one community.
+
+    .venv/bin/python bench/hub_bench.py                       # embedded PostgreSQL under .data/bench-pg
+    .venv/bin/python bench/hub_bench.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/hub_bench.py --quick               # 1,000 schedules, 100,000 executions
+
+A fresh database is filled with SQL (10 workflows; schedules of every type, a tenth paused; executions spread
+over the schedules, with one "hot" schedule holding a tenth of them; steps for the latest runs), analysed, and
+then every hub page is requested through the real app in this process with a real session. Server time is the
+app's own `Server-Timing` (request hook to response, templates included); the target is 200 ms per page.
+Nothing fires during the run: every schedule's next fire is weeks away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._common import BENCH_SECRET, PgServer, migrate, pcts, render_table, with_database  # noqa: E402
+
+TARGET_MS = 200.0
+
+SEED_SQL = """
+INSERT INTO workflows (workflow_id, community_id, name, description, definition, created_by, updated_by)
+SELECT gen_random_uuid(), 1, 'workflow ' || w, 'bench workflow',
+       '{"nodes": [{"node_id": "t", "type": "trigger_schedule", "name": "t", "config": {}},
+                   {"node_id": "d", "type": "action_delay", "name": "wait", "config": {"seconds": 0.01}}],
+         "connections": [{"from_node_id": "t", "to_node_id": "d"}]}'::jsonb, 'bench', 'bench'
+FROM generate_series(1, 10) w;
+
+INSERT INTO workflow_schedules (schedule_id, workflow_id, community_id, name, schedule_type, cron_expression,
+                                interval_seconds, rrule, timezone, anchor_at, status, paused_at, paused_by,
+                                next_execution_at, next_due_at, execution_count, created_by, updated_by)
+SELECT gen_random_uuid(), (SELECT workflow_id FROM workflows ORDER BY seq OFFSET (i % 10) LIMIT 1), 1,
+       'job ' || i,
+       (ARRAY['cron', 'interval', 'rrule', 'cron'])[i % 4 + 1],
+       CASE WHEN i % 4 IN (0, 3) THEN '0 9 * * 1-5' END,
+       CASE WHEN i % 4 = 1 THEN 86400 * 7 END,
+       CASE WHEN i % 4 = 2 THEN 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0;BYSECOND=0' END,
+       (ARRAY['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'])[i % 4 + 1],
+       now() + interval '30 days',
+       CASE WHEN i % 10 = 0 THEN 'paused' ELSE 'active' END,
+       CASE WHEN i % 10 = 0 THEN now() END, CASE WHEN i % 10 = 0 THEN 'bench' END,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE now() + interval '30 days' + i * interval '1 minute' END,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE now() + interval '30 days' + i * interval '1 minute' END,
+       0, 'user ' || (i % 7), 'bench'
+FROM generate_series(1, $1::int) i;
+"""
+
+# Executions: the first tenth belong to the hot schedule (seq 1), the rest are spread over all of them.
+EXECUTIONS_SQL = """
+INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for, fired_at,
+                                 started_at, finished_at, duration_ms, status, trigger, attempt, error, instance_id)
+SELECT gen_random_uuid(), s.schedule_id, s.workflow_id, 1,
+       date_trunc('second', now()) - g * interval '1 minute',
+       date_trunc('second', now()) - g * interval '1 minute' + (g % 40) * interval '1 millisecond',
+       date_trunc('second', now()) - g * interval '1 minute' + (g % 40 + 2) * interval '1 millisecond',
+       date_trunc('second', now()) - g * interval '1 minute' + (g % 40 + 2 + g % 300) * interval '1 millisecond',
+       g % 300 + 2,
+       CASE WHEN g % 37 = 0 THEN 'failed' WHEN g % 53 = 0 THEN 'skipped' ELSE 'completed' END,
+       'schedule', 1, CASE WHEN g % 37 = 0 THEN 'POST https://router.example/hook: 502' END, 'bench'
+FROM generate_series($2::int, $3::int) g
+JOIN workflow_schedules s
+  ON s.seq = (SELECT min(seq) FROM workflow_schedules)
+           + CASE WHEN g <= $1::int / 10 THEN 0 ELSE g % (SELECT count(*) FROM workflow_schedules) END;
+"""
+
+LAST_SQL = """
+UPDATE workflow_schedules s SET last_execution_id = e.execution_id, last_scheduled_for = e.scheduled_for,
+                                last_execution_at = e.fired_at, execution_count = 100
+FROM (SELECT DISTINCT ON (schedule_id) schedule_id, execution_id, scheduled_for, fired_at
+      FROM workflow_executions ORDER BY schedule_id, seq DESC) e
+WHERE e.schedule_id = s.schedule_id;
+"""
+
+STEPS_SQL = """
+INSERT INTO execution_steps (execution_id, sequence, node_id, node_type, status, started_at, finished_at, duration_ms,
+                             input, output)
+SELECT e.execution_id, k, (ARRAY['t', 'd', 'call'])[k],
+       (ARRAY['trigger_schedule', 'action_delay', 'action_webhook'])[k],
+       'completed', e.started_at + k * interval '3 millisecond', e.started_at + k * interval '5 millisecond', 2,
+       '{"url": "https://router.example/hook", "headers": {"Authorization": "***"}}'::jsonb, '{"status": 200}'::jsonb
+FROM (SELECT execution_id, started_at FROM workflow_executions ORDER BY seq DESC LIMIT 20000) e,
+     generate_series(1, 3) k;
+"""
+
+
+async def seed(dsn: str, schedules: int, executions: int) -> dict[str, float]:
+    import asyncpg
+
+    timings = {}
+    conn = await asyncpg.connect(dsn)
+    try:
+        started = time.perf_counter()
+        await conn.execute("SET synchronous_commit = off")
+        await conn.execute(SEED_SQL.replace("$1::int", str(int(schedules))))
+        timings["schedules_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        chunk = 200_000
+        for low in range(1, executions + 1, chunk):
+            await conn.execute(EXECUTIONS_SQL, executions, low, min(low + chunk - 1, executions))
+        timings["executions_s"] = time.perf_counter() - started
+        await conn.execute(LAST_SQL)
+        await conn.execute(STEPS_SQL)
+        await conn.execute("VACUUM ANALYZE")
+        timings["seed_total_s"] = sum(timings.values())
+    finally:
+        await conn.close()
+    return timings
+
+
+async def measure(dsn: str, repeat: int) -> list[dict[str, Any]]:
+    from app import create_app
+    from config import load_settings
+    from services.auth import Principal
+    from services.hub.queries import _encode_position
+
+    settings = load_settings({"DATABASE_URL": dsn, "JWT_SECRET": BENCH_SECRET, "LOG_LEVEL": "WARNING",
+                              "DB_POOL_MIN": "2", "DB_POOL_MAX": "5"})
+    app = create_app(settings)
+    rows = []
+    async with app.test_app() as test_app:
+        chime = app.extensions["chime"]
+        client = test_app.test_client()
+        principal = Principal("bench", 1, frozenset({"schedules:read", "schedules:write"}))
+        cookie, session = await chime.hub_sessions.start(principal, "jwt")
+        headers = {"Cookie": f"chime_hub={cookie}", "X-CSRF-Token": session.csrf_token}
+        dal = chime.dal
+        hot = await dal.fetchrow("SELECT schedule_id, workflow_id FROM workflow_schedules ORDER BY seq LIMIT 1")
+        plain = await dal.fetchval("SELECT schedule_id FROM workflow_schedules ORDER BY seq"
+                                   " OFFSET (SELECT count(*) / 2 + 1 FROM workflow_schedules) LIMIT 1")
+        deep = await dal.fetchrow("SELECT next_execution_at, seq FROM workflow_schedules ORDER BY seq DESC"
+                                  " OFFSET (SELECT count(*) * 9 / 10 FROM workflow_schedules) LIMIT 1")
+        old_run = await dal.fetchval("SELECT seq FROM workflow_executions WHERE schedule_id = $1 ORDER BY seq"
+                                     " OFFSET 100 LIMIT 1", hot["schedule_id"])
+        run = await dal.fetchval("SELECT execution_id FROM execution_steps ORDER BY execution_id LIMIT 1")
+        from services.pagination import encode_cursor
+
+        sid, deep_cursor = hot["schedule_id"], _encode_position(deep["next_execution_at"], deep["seq"])
+        htmx = {"HX-Request": "true"}
+        pages = [
+            ("schedules, first page", "GET", "/hub/schedules", None),
+            ("schedules, runs next first", "GET", "/hub/schedules?order=next", None),
+            ("schedules, search", "GET", "/hub/schedules?q=job+77", None),
+            ("schedules, paused filter", "GET", "/hub/schedules?status=paused", None),
+            ("schedules, creator + type", "GET", "/hub/schedules?created_by=user+3&type=rrule", None),
+            ("schedules, 90% deep page", "GET", f"/hub/schedules?cursor={deep_cursor}", None),
+            ("schedules, htmx results only", "GET", "/hub/schedules?q=job", {**htmx, "HX-Target": "schedule-results"}),
+            ("schedule (hot: 1/10 of all runs)", "GET", f"/hub/schedules/{sid}", None),
+            ("schedule (typical)", "GET", f"/hub/schedules/{plain}", None),
+            ("schedule history, oldest page", "GET", f"/hub/schedules/{sid}/history?cursor={encode_cursor(old_run)}",
+             None),
+            ("schedule history poll (htmx)", "GET", f"/hub/schedules/{sid}/history", htmx),
+            ("new schedule form", "GET", "/hub/schedules/new", None),
+            ("edit schedule form", "GET", f"/hub/schedules/{plain}/edit", None),
+            ("preview (cron as you type)", "POST", "/hub/preview", None),
+            ("run", "GET", f"/hub/runs/{run}", None),
+            ("workflows", "GET", "/hub/workflows", None),
+            ("workflow (a tenth of the schedules)", "GET", f"/hub/workflows/{hot['workflow_id']}", None),
+        ]
+        form = {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"}
+        for name, method, path, extra in pages:
+            server, total = [], []
+            for i in range(repeat + 3):
+                started = time.perf_counter()
+                kwargs = {"headers": {**headers, **(extra or {})}}
+                if method == "POST":
+                    kwargs["form"] = form
+                resp = await client.open(path, method=method, **kwargs)
+                await resp.get_data()
+                elapsed = (time.perf_counter() - started) * 1000
+                if resp.status_code != 200:
+                    raise RuntimeError(f"{name}: {path} answered {resp.status_code}")
+                if i >= 3:  # warm-up: first template compile, connection pool
+                    total.append(elapsed)
+                    server.append(float(re.search(r"app;dur=([0-9.]+)", resp.headers["Server-Timing"]).group(1)))
+            rows.append({"page": name, "server": pcts(server, (50, 95)), "total": pcts(total, (50, 95)),
+                         "mean": statistics.fmean(server)})
+    return rows
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    pg = None
+    if args.database_url:
+        import asyncpg
+
+        name = f"chime_hub_bench_{os.getpid()}"
+        conn = await asyncpg.connect(args.database_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        dsn = with_database(args.database_url, name)
+    else:
+        pg = PgServer(ROOT / ".data" / "bench-pg")
+        dsn = await pg.create_database("hub")
+    try:
+        await migrate(dsn)
+        schedules, executions = (1_000, 100_000) if args.quick else (args.schedules, args.executions)
+        print(f"seeding {schedules:,} schedules and {executions:,} executions ...", file=sys.stderr, flush=True)
+        timings = await seed(dsn, schedules, executions)
+        print(f"seeded in {timings['seed_total_s']:.0f} s; measuring {args.repeat} requests per page ...",
+              file=sys.stderr, flush=True)
+        rows = await measure(dsn, args.repeat)
+    finally:
+        if pg is not None:
+            await pg.drop_database(dsn)
+            pg.stop()
+        elif args.database_url:
+            import asyncpg
+
+            conn = await asyncpg.connect(args.database_url)
+            await conn.execute(f'DROP DATABASE IF EXISTS "chime_hub_bench_{os.getpid()}" WITH (FORCE)')
+            await conn.close()
+    table = [(r["page"], f"{r['server']['p50']:.1f}", f"{r['server']['p95']:.1f}", f"{r['server']['max']:.1f}",
+              f"{r['total']['p50']:.1f}", "ok" if r["server"]["p95"] <= TARGET_MS else "OVER")
+             for r in rows]
+    print(f"{schedules:,} schedules, {executions:,} executions in community 1; {args.repeat} requests per page")
+    print(render_table(("page", "server p50 ms", "server p95 ms", "server max ms", "in-process p50 ms",
+                        f"p95 <= {TARGET_MS:.0f} ms"), table))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="a PostgreSQL server where a database may be created (default: embedded)")
+    parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--executions", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="1,000 schedules and 100,000 executions")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
