@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 from uuid import UUID
 
+from services import metrics
 from services.dal import AsyncDAL
 from services.execution_state import Result, write_results
 from services.firing import Owner
@@ -92,8 +93,11 @@ class ExecutionWriter:
         try:
             async with self.dal.transaction() as conn:
                 refused: list[UUID] = []
+                written: list = []
                 for epoch, results in by_epoch.items():
-                    _, lost = await write_results(conn, results, Owner(self.instance_id, epoch), datetime.now(UTC))
+                    rows, lost = await write_results(conn, results, Owner(self.instance_id, epoch),
+                                                     datetime.now(UTC))
+                    written += rows
                     refused += lost
         except BaseException:
             for key, value in batch.items():  # put back, newer changes win
@@ -102,6 +106,7 @@ class ExecutionWriter:
                 else:
                     self._pending[key] = value
             raise
+        metrics.runs_written(written)
         if refused:
             self.refused += len(refused)
             log.warning("run results refused: the lease they ran under expired (the reaper ends those runs)",

@@ -110,7 +110,7 @@ async def reset_database(dsn: str) -> None:
     try:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
-                          " event_outbox CASCADE")
+                          " event_outbox, notification_targets, notification_deliveries CASCADE")
     finally:
         await dal.close()
 

@@ -18,6 +18,7 @@ Op = tuple[str, str]
 PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
+    ("GET", "/metrics"),
 })
 
 # Timing that never fires during a test.
@@ -52,7 +53,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 
 @dataclass(frozen=True)
 class Call:
-    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution (filled per test)."""
+    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {T} a notification target
+    (filled per test)."""
 
     method: str
     path: str
@@ -78,6 +80,9 @@ class Call:
 
 
 S, W, E = "/api/v1/schedules/{S}", "/api/v1/workflows/{W}", "/api/v1/executions/{E}"
+T = "/api/v1/notification-targets/{T}"
+TARGETS = "/api/v1/notification-targets"
+CHAT_TARGET = {"name": "ops chat", "kind": "chat", "entity_id": "ops-room", "events": ["execution.failed"]}
 
 # One valid request per authenticated operation (valid bodies matter: the body is validated before the scope).
 REQUESTS: dict[Op, Call] = {
@@ -106,6 +111,13 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/api/v1/executions"): Call("GET", "/api/v1/executions"),
     ("GET", "/api/v1/executions/<uuid:execution_id>"): Call("GET", E),
     ("POST", "/api/v1/executions/<uuid:execution_id>/cancel"): Call("POST", E + "/cancel"),
+    ("GET", "/api/v1/scheduler/sitrep"): Call("GET", "/api/v1/scheduler/sitrep?window=1h"),
+    ("GET", TARGETS): Call("GET", TARGETS),
+    ("POST", TARGETS): Call("POST", TARGETS, CHAT_TARGET),
+    ("GET", TARGETS + "/<uuid:target_id>"): Call("GET", T),
+    ("PUT", TARGETS + "/<uuid:target_id>"): Call("PUT", T, {**CHAT_TARGET, "name": "renamed"}),
+    ("DELETE", TARGETS + "/<uuid:target_id>"): Call("DELETE", T),
+    ("GET", TARGETS + "/<uuid:target_id>/deliveries"): Call("GET", T + "/deliveries"),
 }
 
 _TABLES = {
@@ -114,6 +126,8 @@ _TABLES = {
     "workflow_executions": ("execution_id", "community_id = $1"),
     "execution_steps": ("execution_id, sequence",
                         "execution_id IN (SELECT execution_id FROM workflow_executions WHERE community_id = $1)"),
+    "notification_targets": ("target_id", "community_id = $1"),
+    "notification_deliveries": ("delivery_id", "community_id = $1"),
 }
 
 

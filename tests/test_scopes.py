@@ -11,9 +11,12 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import make_schedule, make_workflow
-from tests.routes import FAR, PUBLIC, REQUESTS, Op, assert_covered, diff, snapshot
+from tests.routes import CHAT_TARGET, FAR, PUBLIC, REQUESTS, Op, assert_covered, diff, snapshot
 
 READ, WRITE = "schedules:read", "schedules:write"
+OPS_READ, OPS_WRITE = "ops:read", "ops:write"
+TARGETS = "/api/v1/notification-targets"
+T = TARGETS + "/<uuid:target_id>"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
     "/api/v1/executions/<uuid:execution_id>"
 
@@ -31,6 +34,12 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", W + "/validate"): READ,
     ("GET", "/api/v1/executions"): READ,
     ("GET", E): READ,
+    ("GET", "/api/v1/scheduler/sitrep"): OPS_READ,
+    ("GET", TARGETS): OPS_READ,
+    ("GET", T): OPS_READ,
+    ("GET", T + "/deliveries"): OPS_READ,
+    ("POST", TARGETS): OPS_WRITE,
+    ("PUT", T): OPS_WRITE,
     ("POST", "/api/v1/workflows"): WRITE,
     ("PUT", W): WRITE,
     ("POST", W + "/execute"): WRITE,
@@ -45,6 +54,7 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", S + "/cancel"): WRITE,
     ("DELETE", S): WRITE,
     ("DELETE", W): WRITE,
+    ("DELETE", T): OPS_WRITE,
 }
 
 KNOWN_SCOPES = sorted(set(SCOPES) | set(REQUIRED_SCOPE.values()))
@@ -79,7 +89,8 @@ async def test_each_operation_is_refused_without_its_scope(client, chime, bearer
     wf = await make_workflow(client, owner)
     sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
     run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
-    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"]}
+    target = await client.post(TARGETS, headers=owner, json=CHAT_TARGET)
+    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "T": (await target.get_json())["target_id"]}
 
     for op, scope in REQUIRED_SCOPE.items():
         call = REQUESTS[op]

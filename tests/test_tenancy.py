@@ -19,9 +19,9 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
-from tests.routes import FAR, REQUESTS, Call, Op, assert_covered, diff, snapshot
+from tests.routes import CHAT_TARGET, FAR, REQUESTS, Call, Op, assert_covered, diff, snapshot
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1"}  # placeholders -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "T": "T1"}  # placeholders -> community 1's objects
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ def op(method: str, rule: str) -> Op:
 
 SCHEDULE, WORKFLOW, EXECUTION = ("/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>",
                                  "/api/v1/executions/<uuid:execution_id>")
+TARGETS = "/api/v1/notification-targets"
+TARGET = TARGETS + "/<uuid:target_id>"
 
 # Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
 PROBES: list[Probe] = [
@@ -61,6 +63,13 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/executions"), "list", own=("E2",)),
     Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
     Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
+    Probe(op("GET", TARGETS), "list", own=("T2",)),
+    Probe(op("GET", TARGET), control=200),
+    Probe(op("GET", TARGET + "/deliveries"), control=200),
+    # Community 2's report is computed from community 2's rows only (test_sitrep.py checks the numbers).
+    Probe(op("GET", "/api/v1/scheduler/sitrep"), "own"),
+    Probe(op("POST", TARGETS), "own"),
+    Probe(op("PUT", TARGET), control=200),
     Probe(op("GET", SCHEDULE), control=200),
     Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
     Probe(op("GET", SCHEDULE + "/executions"), control=200),
@@ -87,6 +96,7 @@ PROBES: list[Probe] = [
     Probe(op("POST", EXECUTION + "/cancel"), control=202),
     Probe(op("POST", SCHEDULE + "/cancel"), control=200),
     Probe(op("DELETE", SCHEDULE), control=200),
+    Probe(op("DELETE", TARGET), control=200),
     Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
 ]
 
@@ -99,8 +109,9 @@ def test_every_operation_has_a_tenancy_probe(settings) -> None:
 
 def _item_ids(probe: Probe, body: dict) -> set[str]:
     """The ids of a list answer's items (`/api/v1/schedules` -> schedule_id, ...)."""
-    kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions
-    return {str(item[kind[:-1] + "_id"]) for item in body["items"]}
+    kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions | notification-targets
+    field = "target_id" if kind == "notification-targets" else kind[:-1] + "_id"
+    return {str(item[field]) for item in body["items"]}
 
 
 @pytest.fixture
@@ -116,6 +127,10 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
     ids = {"W1": await make_workflow(client, one, delay_workflow(60)), "W2": await make_workflow(client, two)}
     ids["S1"] = (await make_schedule(client, one, ids["W1"], FAR))["schedule_id"]
     ids["S2"] = (await make_schedule(client, two, ids["W2"], FAR))["schedule_id"]
+    for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/notification-targets", headers=h, json=CHAT_TARGET)
+        assert resp.status_code == 201, await resp.get_json()
+        ids["T" + n] = (await resp.get_json())["target_id"]
     for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
@@ -137,7 +152,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "T1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)

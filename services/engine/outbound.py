@@ -26,7 +26,7 @@ import hmac
 import ipaddress
 import json
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -289,8 +289,10 @@ class Outbound:
     """Sends HttpCalls with every safety rule above; errors surface as NodeError with a specific code."""
 
     def __init__(self, client: httpx.AsyncClient, allowed_hosts: Iterable[str], *, max_response_bytes: int,
-                 max_redirects: int, backoff_seconds: float, enforce_ssrf: bool = True) -> None:
+                 max_redirects: int, backoff_seconds: float, enforce_ssrf: bool = True,
+                 observe: Callable[[int | None], None] | None = None) -> None:
         self._client = client
+        self._observe = observe  # told each attempt's status (None: no answer), e.g. for metrics
         self._allowed = normalize_hosts(allowed_hosts)
         self._enforce = enforce_ssrf   # False only for the operator-configured router
         self._guarded = is_guarded(client)
@@ -348,12 +350,14 @@ class Outbound:
         if self._enforce and not self._guarded:
             await resolve_checked(url.host, url.port or (443 if url.scheme == "https" else 80), self._allowed)
         shown = f"{method} {redact_url(str(url))}"
+        status: int | None = None  # what the metrics hook is told: the answer's status, or None for no answer
         try:
             # httpx timeouts are per socket operation; asyncio.timeout bounds the whole attempt (slow drip bodies).
             async with asyncio.timeout(timeout):
                 request = self._client.build_request(method, url, headers=headers, content=content or None,
                                                      timeout=timeout)
                 response = await self._client.send(request, stream=True)
+                status = response.status_code
                 try:
                     raw = await self._read_capped(response, shown)
                 finally:
@@ -366,8 +370,17 @@ class Outbound:
             raise NodeError(f"{shown}: invalid request: {exc}") from None
         except httpx.TransportError as exc:
             raise _Retryable(NodeError(f"{shown}: connection error: {type(exc).__name__}: {exc}")) from None
+        finally:
+            self._observed(status)
         resp_headers = {k.lower(): v for k, v in response.headers.items()}
         return HttpResult(response.status_code, resp_headers, decode_body(raw, response), str(url), 1)
+
+    def _observed(self, status: int | None) -> None:
+        if self._observe is not None:
+            try:
+                self._observe(status)
+            except Exception:  # noqa: BLE001 - a metrics problem must never fail a request
+                pass
 
     async def _read_capped(self, response: httpx.Response, shown: str) -> bytes:
         declared = response.headers.get("content-length")

@@ -318,7 +318,8 @@ class WorkflowEngine:
 
     def __init__(self, limits: EngineLimits | None = None, *, on_step: OnStep | None = None,
                  http_client: httpx.AsyncClient | None = None,
-                 router_http_client: httpx.AsyncClient | None = None) -> None:
+                 router_http_client: httpx.AsyncClient | None = None,
+                 http_observer: Callable[[str], Callable[[int | None], None]] | None = None) -> None:
         self.limits = limits or EngineLimits()
         self.on_step = on_step
         self._owned: list[httpx.AsyncClient] = []
@@ -335,8 +336,19 @@ class WorkflowEngine:
         common = {"max_response_bytes": self.limits.http_max_response_bytes,
                   "max_redirects": self.limits.http_max_redirects,
                   "backoff_seconds": self.limits.http_retry_backoff_seconds}
-        self._webhooks = Outbound(http_client, self.limits.allowed_hosts, **common)
-        self._router = Outbound(router_http_client, (), enforce_ssrf=False, **common)
+        observe = http_observer or (lambda _client: None)
+        self._webhooks = Outbound(http_client, self.limits.allowed_hosts, observe=observe("webhook"), **common)
+        self._router = Outbound(router_http_client, (), enforce_ssrf=False, observe=observe("router"), **common)
+
+    @property
+    def webhooks(self) -> Outbound:
+        """The SSRF-guarded client user-given URLs go through (also used by notification deliveries)."""
+        return self._webhooks
+
+    @property
+    def router(self) -> Outbound:
+        """The client for the operator-configured router (ROUTER_URL)."""
+        return self._router
 
     async def aclose(self) -> None:
         for client in self._owned:
