@@ -67,12 +67,13 @@ FROM (
     SELECT s.i,
            CASE WHEN s.i % 10 = 0 THEN 1 ELSE 2 + s.i % {COMMUNITIES - 1} END AS community,
            $1::timestamptz - s.i * ($2::float8 / $3::bigint) * interval '1 second' AS at,
-           CASE WHEN s.i % 997 = 0 THEN interval '8 seconds' ELSE (s.i % 50) * interval '1 ms' END AS late,
-           CASE s.i % 100 WHEN 1 THEN 'failed' WHEN 2 THEN 'failed' WHEN 3 THEN 'failed' WHEN 4 THEN 'failed'
+           CASE WHEN s.i % 997 = 0 THEN interval '8 seconds' ELSE (s.i / 10 % 50) * interval '1 ms' END AS late,
+           -- mixes drawn from i / 10, so every community (chosen by i % 10) gets the whole mix
+           CASE s.i / 10 % 100 WHEN 1 THEN 'failed' WHEN 2 THEN 'failed' WHEN 3 THEN 'failed' WHEN 4 THEN 'failed'
                           WHEN 5 THEN 'timeout' WHEN 6 THEN 'abandoned' WHEN 7 THEN 'skipped' WHEN 8 THEN 'missed'
                           WHEN 9 THEN 'cancelled' ELSE 'completed' END AS status,
-           CASE WHEN s.i % 100 < 85 THEN 'schedule' WHEN s.i % 100 < 90 THEN 'catchup'
-                WHEN s.i % 100 < 98 THEN 'manual' ELSE 'retry' END AS trig
+           CASE WHEN s.i / 10 % 97 < 82 THEN 'schedule' WHEN s.i / 10 % 97 < 87 THEN 'catchup'
+                WHEN s.i / 10 % 97 < 95 THEN 'manual' ELSE 'retry' END AS trig
     FROM generate_series($4::bigint, $5::bigint) AS s(i)) g
 """
 
@@ -172,7 +173,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         results["table_mb"] = round(await conn.fetchval(
             "SELECT pg_total_relation_size('workflow_executions')") / 2**20)
         await conn.close()
-        svc = ServiceProcess(dsn, "sitrep", LOG_DIR, INSTANCE_ID="sitrep-bench")
+        # A long retention: the leader's pruner must not delete the oldest loaded rows while we measure.
+        svc = ServiceProcess(dsn, "sitrep", LOG_DIR, INSTANCE_ID="sitrep-bench", EXECUTION_RETENTION_DAYS="365")
         svc.start()
         try:
             await svc.wait_ready()

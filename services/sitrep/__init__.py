@@ -76,6 +76,7 @@ class SitrepService:
                 recent_since=now - timedelta(seconds=rules.recent_span(window)),
                 approvals_before=now - timedelta(seconds=self.approval_ttl - rules.approval_margin(self.approval_ttl)),
                 overdue_before=now - timedelta(seconds=rules.OVERDUE_SECONDS))
+            data["by_workflow"] = _by_workflow(data["counts"])
             failing = [w for w in data["by_workflow"] if _failure_rate_crossed(w)]
             names = await queries.workflow_names(conn, [w["workflow_id"] for w in failing])
         return self._assemble(now, window, data, failing, names)
@@ -83,7 +84,7 @@ class SitrepService:
     def _assemble(self, now: datetime, window: int, data: dict[str, Any], failing: list[dict],
                   names: dict) -> dict[str, Any]:
         task = _task_metrics(data["by_workflow"])
-        fire, coverage = _fire_metrics(data["fires"], data["overdue"])
+        fire, coverage = _fire_metrics(_fire_counts(data["counts"]), data["lateness"], data["overdue"])
         actions = self._immediate_actions(data, now)
         watch = _watch_items(data, failing, names)
         verdict = rules.health(task, coverage, actions, watch)
@@ -138,6 +139,33 @@ class SitrepService:
         return actions
 
 
+def _by_workflow(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """(workflow, status, trigger) counts -> per workflow: total and one count per task status."""
+    out: dict[Any, dict[str, Any]] = {}
+    for c in counts:
+        w = out.setdefault(c["workflow_id"], {"workflow_id": c["workflow_id"], "total": 0,
+                                              **dict.fromkeys(rules.TASK_STATUSES, 0)})
+        w["total"] += c["n"]
+        task = TASK_STATUS.get(c["status"])
+        if task is not None:
+            w[task] += c["n"]
+    return list(out.values())
+
+
+def _fire_counts(counts: list[dict[str, Any]]) -> dict[str, int]:
+    """First attempts only: trigger schedule (claimed on time) or catchup (claimed late), run or not."""
+    f = {"due": 0, "on_time": 0, "late": 0, "missed": 0, "skipped": 0}
+    for c in counts:
+        if c["trigger"] not in ("schedule", "catchup"):
+            continue
+        f["due"] += c["n"]
+        if c["status"] in ("missed", "skipped"):
+            f[c["status"]] += c["n"]
+        else:
+            f["on_time" if c["trigger"] == "schedule" else "late"] += c["n"]
+    return f
+
+
 def _failure_rate_crossed(w: dict[str, Any]) -> bool:
     finished = w["completed"] + w["failed"]
     return finished >= rules.WORKFLOW_MIN_RUNS and w["failed"] / finished >= rules.WORKFLOW_FAILURE_RATE
@@ -151,12 +179,14 @@ def _task_metrics(by_workflow: list[dict[str, Any]]) -> dict[str, Any]:
             "success_rate": ratio(total["completed"], total["completed"] + total["failed"])}
 
 
-def _fire_metrics(f: dict[str, Any], overdue: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _fire_metrics(f: dict[str, int], lateness: dict[str, Any],
+                  overdue: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     due = f["due"] + overdue["overdue"]
     run = f["on_time"] + f["late"]
+    p50, p99 = lateness["p50_p99"] or (None, None)
     fire = {"fires_due": due, "fires_on_time": f["on_time"], "fires_late": f["late"], "fires_missed": f["missed"],
             "fires_skipped": f["skipped"], "fires_overdue": overdue["overdue"],
-            "lateness_ms_p50": _ms(f["p50"]), "lateness_ms_p99": _ms(f["p99"])}
+            "lateness_ms_p50": _ms(p50), "lateness_ms_p99": _ms(p99)}
     # Deliberate skips (overlap policy, a pause or cancel, an inactive workflow) are not gaps.
     should_run = due - f["skipped"]
     coverage = {"coverage_rate": ratio(run, should_run), "blocks_covered": run, "blocks_total": should_run,
@@ -166,8 +196,7 @@ def _fire_metrics(f: dict[str, Any], overdue: dict[str, Any]) -> tuple[dict[str,
 
 def _watch_items(data: dict[str, Any], failing: list[dict], names: dict) -> list[dict[str, Any]]:
     watch = []
-    rising = rules.lateness_rising({**data["fires"], "recent_p99": _ms(data["fires"]["recent_p99"]),
-                                    "earlier_p99": _ms(data["fires"]["earlier_p99"])})
+    rising = rules.lateness_rising(data["lateness"])
     if rising:
         watch.append(rising)
     for w in sorted(failing, key=lambda w: -w["failed"] / (w["completed"] + w["failed"]))[:20]:
