@@ -245,8 +245,9 @@ def metrics_directory(settings: Settings) -> Iterator[None]:
     """Several workers, one set of metrics: each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR and
     the one answering a scrape sums them. The folder (given, or a fresh temporary one) is emptied before the
     workers start, since files of an earlier run would be summed in; workers read the variable when they import
-    prometheus_client, so it is set here first. A worker that stops marks itself dead (after_serving); hypercorn
-    stops the whole server when a worker dies any other way, and a temporary folder is removed at the end."""
+    prometheus_client, so it is set here first. A worker that stops marks itself dead (after_serving); one killed
+    is marked dead by the other workers' samplers (services.metrics.sweep_dead_processes); a temporary folder is
+    removed at the end."""
     if not settings.metrics_enabled:
         yield
         return

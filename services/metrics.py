@@ -7,7 +7,8 @@ sampled by a small per-process duty every few seconds (pool in use; live schedul
 Several hypercorn workers report one set through prometheus-client's multiprocess mode: `app.py serve` sets
 PROMETHEUS_MULTIPROC_DIR (before any worker imports prometheus_client, which reads it at import) and empties it;
 each worker writes its own files there, the worker that answers a scrape sums them, and a worker that stops
-marks itself dead so its live gauges leave the sum (counters and histograms keep its counts).
+marks itself dead so its live gauges leave the sum (counters and histograms keep its counts); the samplers also
+mark dead any worker that died without doing so.
 """
 
 from __future__ import annotations
@@ -82,6 +83,33 @@ def process_stopped(pid: int | None = None) -> None:
     directory = multiprocess_dir()
     if directory is not None:
         multiprocess.mark_process_dead(os.getpid() if pid is None else pid, directory)
+
+
+def sweep_dead_processes() -> list[int]:
+    """Marks dead the processes whose live-gauge files remain in the multiprocess directory (a worker that was
+    killed never ran its own after_serving); called by every worker's sampler, so any worker cleans up after
+    another. Returns the pids it marked."""
+    directory = multiprocess_dir()
+    if directory is None:
+        return []
+    dead = set()
+    for path in glob.glob(os.path.join(directory, "gauge_live*_*.db")):
+        pid = path[:-3].rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            dead.add(int(pid))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, directory)
+    return sorted(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 # --- recording, called by the owners ---------------------------------------------------------------------------

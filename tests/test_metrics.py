@@ -145,3 +145,22 @@ async def test_two_workers_report_one_set_of_fires(make_database, spawn, token) 
     await wait_for(every_scrape_shows_all, timeout=10)
     for _ in range(6):
         assert await every_scrape_shows_all()
+
+
+def test_dead_workers_leave_the_live_gauges(tmp_path, monkeypatch) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from services import metrics
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    for pid in (dead_pid, os.getpid()):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        (tmp_path / f"counter_{pid}.db").write_bytes(b"")
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path))
+    assert metrics.sweep_dead_processes() == [dead_pid]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # The dead worker's live gauge is gone; its counter stays (its counts still count); the living keep theirs.
+    assert left == sorted([f"counter_{dead_pid}.db", f"counter_{os.getpid()}.db", f"gauge_livesum_{os.getpid()}.db"])

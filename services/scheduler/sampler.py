@@ -16,6 +16,7 @@ class MetricsSampler(Duty):
         self.dal = dal
 
     async def run_once(self) -> None:
+        metrics.sweep_dead_processes()
         pool = self.dal.pool
         if pool is not None:
             metrics.pool(pool.get_size(), pool.get_idle_size())
