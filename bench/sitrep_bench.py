@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -184,6 +185,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"measuring {label} ...", file=sys.stderr, flush=True)
                 token = mint(community, "ops:read")
                 results[label] = await asyncio.to_thread(measure, svc.url, token, query, args.requests)
+            results["load_average"] = [round(x, 2) for x in os.getloadavg()]  # a shared machine's other work
         finally:
             svc.stop()
     finally:
@@ -213,7 +215,8 @@ def main() -> None:
           f" (shared_buffers={pg['shared_buffers']}, work_mem={pg['work_mem']}); {results['stored']:,} executions"
           f" stored ({results['table_mb']:,} MB with indexes)"
           + (f"; load {results['load']['load_s']:.0f} s, indexes {results['load']['indexes_s']:.0f} s"
-             if "load" in results else ""))
+             if "load" in results else "")
+          + f"; load average {results['load_average'][0]} while measuring")
     rows = []
     for label, r in results.items():
         if isinstance(r, dict) and "ms" in r:

@@ -277,11 +277,12 @@ def test_health_rules(task, coverage, actions, watch, expected) -> None:
 
 
 def test_lateness_rising_rule() -> None:
-    base = {"recent_n": 10, "earlier_n": 10}
-    assert rules.lateness_rising({**base, "recent_p99": 2500.0, "earlier_p99": 40.0})["kind"] == "lateness_rising"
-    assert rules.lateness_rising({**base, "recent_p99": 900.0, "earlier_p99": 40.0}) is None  # under a second
-    assert rules.lateness_rising({**base, "recent_p99": 3000.0, "earlier_p99": 2000.0}) is None  # not doubled
-    assert rules.lateness_rising({"recent_n": 2, "earlier_n": 10, "recent_p99": 9e6, "earlier_p99": 1.0}) is None
+    assert rules.lateness_rising(2500.0, 40.0, 10, 100)["kind"] == "lateness_rising"
+    assert rules.lateness_rising(900.0, 40.0, 10, 100) is None  # under a second
+    assert rules.lateness_rising(3000.0, 2000.0, 10, 100) is None  # not doubled
+    assert rules.lateness_rising(9e6, 1.0, 2, 100) is None  # too few recent fires
+    assert rules.lateness_rising(9e6, 1.0, 10, 12) is None  # too few earlier ones
+    assert rules.lateness_rising(None, None, 0, 0) is None
 
 
 async def test_rising_lateness_is_a_watch_item(client, chime, ops) -> None:

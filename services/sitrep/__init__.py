@@ -25,6 +25,7 @@ WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_WINDOW = 60
 MAX_WINDOW = 7 * 86400  # longer views are the executions list's job (and would read more than one index page)
 TIMEOUT_SECONDS = 5.0
+SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?")
 
 
 class DatabaseUnavailable(ApiError):
@@ -68,14 +69,25 @@ class SitrepService:
             raise DatabaseUnavailable(f"database unreachable: {exc}", headers={"Retry-After": "5"}) from None
 
     async def _report(self, community_id: int, window: int, recent: int) -> dict[str, Any]:
+        """The two passes over the window (counts, lateness) run at once, on two connections that share one
+        repeatable-read snapshot, so every number is of the same instant."""
         async with self.dal.connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             now: datetime = await conn.fetchval("SELECT now()")
+            snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
             since = now - timedelta(seconds=window)
-            data = await queries.read_all(
-                conn, community_id, since=since, now=now, recent=recent,
-                recent_since=now - timedelta(seconds=rules.recent_span(window)),
-                approvals_before=now - timedelta(seconds=self.approval_ttl - rules.approval_margin(self.approval_ttl)),
-                overdue_before=now - timedelta(seconds=rules.OVERDUE_SECONDS))
+            async with self.dal.connection() as other, other.transaction(isolation="repeatable_read", readonly=True):
+                if not SNAPSHOT_ID.fullmatch(snapshot):  # a utility statement takes no parameters: check, then quote
+                    raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+                await other.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                async with asyncio.TaskGroup() as group:
+                    lateness = group.create_task(queries.read_lateness(
+                        other, community_id, since, now - timedelta(seconds=rules.recent_span(window))))
+                    data = await queries.read_all(
+                        conn, community_id, since=since, recent=recent,
+                        approvals_before=now - timedelta(
+                            seconds=self.approval_ttl - rules.approval_margin(self.approval_ttl)),
+                        overdue_before=now - timedelta(seconds=rules.OVERDUE_SECONDS))
+            data["lateness"] = lateness.result()
             data["by_workflow"] = _by_workflow(data["counts"])
             failing = [w for w in data["by_workflow"] if _failure_rate_crossed(w)]
             names = await queries.workflow_names(conn, [w["workflow_id"] for w in failing])
@@ -196,7 +208,8 @@ def _fire_metrics(f: dict[str, int], lateness: dict[str, Any],
 
 def _watch_items(data: dict[str, Any], failing: list[dict], names: dict) -> list[dict[str, Any]]:
     watch = []
-    rising = rules.lateness_rising(data["lateness"])
+    late = data["lateness"]
+    rising = rules.lateness_rising(late["recent_p50"], (late["p50_p99"] or [None])[0], late["recent_n"], late["n"])
     if rising:
         watch.append(rising)
     for w in sorted(failing, key=lambda w: -w["failed"] / (w["completed"] + w["failed"]))[:20]:

@@ -28,9 +28,9 @@ FAILED = tuple(s for s, t in TASK_STATUS.items() if t == "failed")
 FAILURE_STREAK = 3            # a schedule whose last 3 runs all failed needs a look
 WORKFLOW_FAILURE_RATE = 0.25  # a workflow failing a quarter of its finished runs is watched ...
 WORKFLOW_MIN_RUNS = 5         # ... once it has finished at least this many in the window
-LATENESS_RISE_FACTOR = 2.0    # recent p99 lateness at least twice the earlier part of the window ...
+LATENESS_RISE_FACTOR = 2.0    # the recent part's median lateness at least twice the window's ...
 LATENESS_RISE_FLOOR_MS = 1000.0  # ... and at least a second
-LATENESS_MIN_FIRES = 5        # in both parts
+LATENESS_MIN_FIRES = 5        # with this many fires in the recent part and in the rest
 MIN_SAMPLE = 10               # rate rules of the health status need this many runs / fires
 APPROVAL_TTL_DEFAULT = 86400  # seconds, when the settings have no APPROVAL_TTL_SECONDS
 OVERDUE_SECONDS = 30          # an active schedule due this long ago and not yet claimed is overdue
@@ -88,13 +88,15 @@ def health(task: dict[str, Any], coverage: dict[str, Any], actions: list[dict], 
     return Health("healthy", False, [])
 
 
-def lateness_rising(fire: dict[str, Any]) -> dict[str, Any] | None:
-    recent, earlier = fire.get("recent_p99"), fire.get("earlier_p99")
-    if recent is None or earlier is None or fire.get("recent_n", 0) < LATENESS_MIN_FIRES \
-            or fire.get("earlier_n", 0) < LATENESS_MIN_FIRES:
+def lateness_rising(recent_p50: float | None, window_p50: float | None, recent_n: int,
+                    n: int) -> dict[str, Any] | None:
+    """The median lateness of the window's recent part at least doubled against the whole window's (the recent
+    part is at most a quarter of the window, so it cannot carry the window's median along) and is past a second."""
+    if recent_p50 is None or window_p50 is None or recent_n < LATENESS_MIN_FIRES or n - recent_n < LATENESS_MIN_FIRES:
         return None
-    if recent >= LATENESS_RISE_FLOOR_MS and recent >= LATENESS_RISE_FACTOR * max(earlier, 1.0):
+    if recent_p50 >= LATENESS_RISE_FLOOR_MS and recent_p50 >= LATENESS_RISE_FACTOR * max(window_p50, 1.0):
         return item("lateness_rising", "warning",
-                    f"fire lateness p99 rose to {recent:.0f} ms recently, from {earlier:.0f} ms earlier in the window",
-                    "check the scheduler instances' load, the database and CLAIM_BATCH; add an instance if busy")
+                    f"median fire lateness rose to {recent_p50:.0f} ms recently, against {window_p50:.0f} ms over the"
+                    " window", "check the scheduler instances' load, the database and CLAIM_BATCH; add an instance"
+                    " if they are busy")
     return None
