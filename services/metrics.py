@@ -116,10 +116,13 @@ def _alive(pid: int) -> bool:
 
 def fired(fires: Iterable[tuple[str, str, float]]) -> None:
     """(trigger, status, lateness seconds) of each execution row a committed claim or run-now inserted."""
+    counts: dict[tuple[str, str], int] = {}
     for trigger, status, lateness in fires:
-        FIRES.labels(trigger, status).inc()
+        counts[trigger, status] = counts.get((trigger, status), 0) + 1
         if trigger in FIRST_ATTEMPTS:
             FIRE_LATENESS.observe(max(lateness, 0.0))
+    for (trigger, status), n in counts.items():  # one labelled increment per kind, not per fire (bursts)
+        FIRES.labels(trigger, status).inc(n)
 
 
 def claimed(count: int, seconds: float) -> None:
