@@ -2,7 +2,7 @@
 
     python app.py                 serve with hypercorn on PORT (default 8070)
     python app.py migrate         apply database migrations and exit
-    python app.py token --community 1 --scope "schedules:read schedules:write"
+    python app.py token --community 1 --scope "schedules:read schedules:write ops:read ops:write"
     python app.py hub-link --community 1     print a one-time sign-in link to the hub (/hub)
 """
 
@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,14 +30,15 @@ from quart_schema import QuartSchema, RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from config import ConfigError, Settings, load_dotenv_file, load_settings
-from controllers import executions, health, hub, schedules, workflows
+from controllers import executions, health, hub, metrics, notifications, ops, schedules, workflows
 from controllers.hub.web import add_headers, error_page, is_hub_path
 from services import jsoncodec
-from services.auth import verify_token
+from services.auth import SCOPES, verify_token
 from services.container import VERSION, Services
 from services.errors import ApiError, Unauthorized, ValidationFailed
 from services.json_guard import JsonRefused, parse_body, printable
 from services.logs import request_id_var, setup_logging
+from services.metrics import http_request, process_stopped
 from services.openapi import PUBLIC_PATHS, ChimeOpenAPIProvider
 
 log = logging.getLogger("chime.http")
@@ -137,10 +142,12 @@ def create_app(settings: Settings | None = None) -> Quart:
         openapi_provider_class=ChimeOpenAPIProvider,
     )
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
-    # ROLE=worker serves only the probes: its job is claiming and running, scaled apart from the API.
-    api = (workflows.bp, schedules.bp, executions.bp, hub.bp) if settings.serves_api else ()
+    # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
+    api = (workflows.bp, schedules.bp, executions.bp, ops.bp, notifications.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
+    if settings.metrics_enabled:
+        app.register_blueprint(metrics.bp)
     chime = Services(settings)
     app.extensions["chime"] = chime
 
@@ -150,7 +157,10 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.after_serving
     async def _stop() -> None:
-        await chime.stop()
+        try:
+            await chime.stop()
+        finally:
+            process_stopped()  # this worker's live gauges leave the multiprocess sum
 
     @app.before_request
     async def _prepare() -> None:
@@ -199,8 +209,11 @@ def create_app(settings: Settings | None = None) -> Quart:
             response.headers["Connection"] = "close"
         if is_hub_path(request.path):
             add_headers(response)
-        if request.path not in ("/healthz", "/readyz"):
-            started = getattr(g, "started", None)
+        started = getattr(g, "started", None)
+        if started is not None and settings.metrics_enabled:
+            rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+            http_request(request.method, rule, response.status_code, time.perf_counter() - started)
+        if request.path not in ("/healthz", "/readyz", "/metrics"):
             # A sign-in link's path is its secret: never logged.
             path = "/hub/link/***" if request.path.startswith("/hub/link/") else request.path
             log.info("request", extra={
@@ -262,6 +275,30 @@ def _hypercorn_config(settings: Settings) -> Any:
     return config
 
 
+@contextlib.contextmanager
+def metrics_directory(settings: Settings) -> Iterator[None]:
+    """Several workers, one set of metrics: each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR and
+    the one answering a scrape sums them. The folder (given, or a fresh temporary one) is emptied before the
+    workers start, since files of an earlier run would be summed in; workers read the variable when they import
+    prometheus_client, so it is set here first. A worker that stops marks itself dead (after_serving); one killed
+    is marked dead by the other workers' samplers (services.metrics.sweep_dead_processes); a temporary folder is
+    removed at the end."""
+    if not settings.metrics_enabled:
+        yield
+        return
+    from services.metrics import MULTIPROC_ENV, prepare_directory
+
+    given = os.environ.get(MULTIPROC_ENV)
+    directory = given or tempfile.mkdtemp(prefix="chime-metrics-")
+    prepare_directory(directory)
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def serve(settings: Settings) -> None:
     from services.embedded_pg import start_embedded
 
@@ -275,8 +312,15 @@ def serve(settings: Settings) -> None:
 
         config = _hypercorn_config(settings)
         config.application_path = "app:create_app()"
-        sys.exit(run(config))
+        with metrics_directory(settings):
+            code = run(config)
+        sys.exit(code)
     from hypercorn.asyncio import serve as hypercorn_serve
+
+    if settings.metrics_enabled and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from services.metrics import prepare_directory
+
+        prepare_directory(os.environ["PROMETHEUS_MULTIPROC_DIR"])  # set by the operator for one worker too
 
     main = hypercorn_serve(create_app(settings), _hypercorn_config(settings))
     if settings.event_loop == "uvloop":
@@ -324,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations and exit")
     tok = sub.add_parser("token", help="mint a JWT for local use")
     tok.add_argument("--community", type=int, required=True)
-    tok.add_argument("--scope", default="schedules:read schedules:write")
+    tok.add_argument("--scope", default="schedules:read schedules:write",
+                     help="space-separated: " + " ".join(SCOPES))
     tok.add_argument("--sub", default="local-admin")
     tok.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     tok.add_argument("--private-key-file", help="PEM key for RS*/ES* algorithms")
@@ -341,7 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level)
     if args.command == "token":
-        from services.auth import mint_token
+        from services.auth import mint_token, unknown_scopes
+
+        if unknown := unknown_scopes(args.scope):
+            print(f"chime: unknown scope(s) {', '.join(unknown)}; known: {' '.join(SCOPES)}", file=sys.stderr)
+            return 2
 
         key = open(args.private_key_file).read() if args.private_key_file else None
         print(mint_token(settings, community_id=args.community, scope=args.scope, subject=args.sub,

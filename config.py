@@ -69,6 +69,14 @@ class Settings:
     @property
     def serves_api(self) -> bool:
         return self.role != "worker"
+    metrics_enabled: bool = True
+    notify_poll_seconds: float = 1.0
+    notify_timeout_seconds: float = 10.0
+    notify_claim_seconds: float = 30.0
+    notify_max_attempts: int = 10
+    notify_retry_base_seconds: float = 5.0
+    notify_retry_max_seconds: float = 3600.0
+    outbox_retention_days: int = 7
 
     @property
     def jwt_verify_key(self) -> str:
@@ -108,6 +116,17 @@ def _float(env: dict[str, str], name: str, default: float, minimum: float = 0.0)
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} must be >= {minimum}")
     return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={env[name]!r} is not a boolean (true or false)")
 
 
 def _opt(env: dict[str, str], name: str) -> str | None:
@@ -179,6 +198,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     heartbeat = _float(env, "HEARTBEAT_SECONDS", lease / 5, 0.1)
     if lease < 3 * heartbeat:
         raise ConfigError(f"LEASE_SECONDS={lease:g} must be at least 3 heartbeats (HEARTBEAT_SECONDS={heartbeat:g})")
+    notify_timeout = _float(env, "NOTIFY_TIMEOUT_SECONDS", 10.0, 0.1)
+    # A delivery in flight is claimed for this long; past it (its process died) another process sends it again.
+    notify_claim = _float(env, "NOTIFY_CLAIM_SECONDS", max(30.0, 3 * notify_timeout), 1.0)
+    if notify_claim <= notify_timeout:
+        raise ConfigError(f"NOTIFY_CLAIM_SECONDS={notify_claim:g} must exceed "
+                          f"NOTIFY_TIMEOUT_SECONDS={notify_timeout:g}")
     allowed = frozenset(h.strip().lower() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip())
     return Settings(
         port=_int(env, "PORT", 8070, 1, 65535),
@@ -222,4 +247,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         hub_link_seconds=_float(env, "HUB_LINK_SECONDS", 600.0, 10.0),
         hub_frame_ancestors=_frame_ancestors(env.get("HUB_FRAME_ANCESTORS")),
         hub_public_url=(_opt(env, "HUB_PUBLIC_URL") or "").rstrip("/") or None,
+        metrics_enabled=_bool(env, "METRICS", True),
+        notify_poll_seconds=_float(env, "NOTIFY_POLL_SECONDS", 1.0, 0.05),
+        notify_timeout_seconds=notify_timeout,
+        notify_claim_seconds=notify_claim,
+        notify_max_attempts=_int(env, "NOTIFY_MAX_ATTEMPTS", 10, 1, 100),
+        notify_retry_base_seconds=_float(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01),
+        notify_retry_max_seconds=_float(env, "NOTIFY_RETRY_MAX_SECONDS", 3600.0, 0.01),
+        outbox_retention_days=_int(env, "OUTBOX_RETENTION_DAYS", 7, 1),
     )

@@ -11,7 +11,7 @@ from config import Settings
 from services.errors import Forbidden, Unauthorized
 
 SCOPES = ("schedules:read", "schedules:write", "workflows:read", "workflows:write",
-          "executions:read", "executions:write")
+          "executions:read", "executions:write", "ops:read", "ops:write")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ def verify_token(token: str, settings: Settings) -> Principal:
     if not isinstance(scope, str):
         raise Unauthorized("token 'scope' claim must be a space-separated string")
     return Principal(user_id=str(claims["sub"]), community_id=int(community), scopes=frozenset(scope.split()))
+
+
+def unknown_scopes(scope: str) -> list[str]:
+    """Scope names a token would carry that no operation checks (a typo in `app.py token --scope`)."""
+    return [s for s in scope.split() if s not in SCOPES]
 
 
 def mint_token(settings: Settings, *, community_id: int, scope: str, subject: str = "local-admin",

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from config import Settings
+from services import metrics
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
@@ -17,11 +18,15 @@ from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.hub.sessions import HubSessions
 from services.migrations import apply_migrations, pending_migrations
+from services.notifications.duty import NotificationDuty
+from services.notifications.targets import NotificationTargetService
 from services.runner import ExecutionRunner
-from services.scheduler.duty import DatabaseHealth
+from services.scheduler.duty import DatabaseHealth, Duty
 from services.scheduler.lease import Lease
 from services.scheduler.runtime import SchedulerRuntime
+from services.scheduler.sampler import MetricsSampler
 from services.schedules import ScheduleService
+from services.sitrep import SitrepService
 from services.workflows import WorkflowService
 
 VERSION = "0.1.0"
@@ -55,6 +60,8 @@ class Services:
         self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)
         self.hub_sessions = HubSessions(self.dal, settings.hub_session_seconds)
+        self.notification_targets = NotificationTargetService(self.dal, settings.allowed_hosts)
+        self.sitrep = SitrepService(self.dal, settings)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None
@@ -99,10 +106,14 @@ class Services:
         lease = Lease(self.dal, self.instance_id, s.lease_seconds, s.heartbeat_seconds, health)
         writer = ExecutionWriter(self.dal, self.instance_id)
         # Steps are recorded by the runner that runs them (bound late: the runner needs the engine too).
-        self.engine = WorkflowEngine(engine_limits(s), on_step=lambda eid, step: runner.on_step(eid, step))
+        self.engine = WorkflowEngine(engine_limits(s), on_step=lambda eid, step: runner.on_step(eid, step),
+                                     http_observer=metrics.outbound_hook)
         runner = ExecutionRunner(self.dal, writer, self.engine, self.instance_id, s.max_concurrent_workflows,
                                  may_start=lambda: lease.valid)
-        return SchedulerRuntime(self.dal, s, self.instance_id, runner, writer, lease, health)
+        duties: list[Duty] = [NotificationDuty(self.dal, s, self.engine.webhooks, self.engine.router, health)]
+        if s.metrics_enabled:
+            duties.append(MetricsSampler(self.dal, health))
+        return SchedulerRuntime(self.dal, s, self.instance_id, runner, writer, lease, health, duties=duties)
 
     async def stop(self) -> None:
         if self._boot is not None:

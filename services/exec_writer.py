@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 from uuid import UUID
 
+from services import metrics
 from services.dal import AsyncDAL
 from services.engine import StepRecord
 from services.execution_state import Result, write_results, write_steps
@@ -102,8 +103,11 @@ class ExecutionWriter:
             async with self.dal.transaction() as conn:
                 await write_steps(conn, steps)  # before the results, so a finished run shows all its steps
                 refused: list[UUID] = []
+                written: list = []
                 for epoch, results in by_epoch.items():
-                    _, lost = await write_results(conn, results, Owner(self.instance_id, epoch), datetime.now(UTC))
+                    rows, lost = await write_results(conn, results, Owner(self.instance_id, epoch),
+                                                     datetime.now(UTC))
+                    written += rows
                     refused += lost
         except BaseException:
             self._steps[:0] = steps
@@ -113,6 +117,7 @@ class ExecutionWriter:
                 else:
                     self._pending[key] = value
             raise
+        metrics.runs_written(written)
         if refused:
             self.refused += len(refused)
             log.warning("run results refused: the lease they ran under expired (the reaper ends those runs)",

@@ -27,9 +27,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/openapi.json", "/docs", "/redocs", "/scalar")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar")
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
+TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 ERROR_DESCRIPTIONS = {
@@ -43,6 +44,7 @@ ERROR_DESCRIPTIONS = {
     "412": "If-Match names a version that is stale or was never issued",
     "413": "The request body is larger than MAX_BODY_BYTES; the connection is closed (`Connection: close`)",
     "415": "The request body is not application/json",
+    "503": "The database cannot be read right now (the message says why); try again after `Retry-After` seconds",
 }
 
 
@@ -51,6 +53,16 @@ def error_responses(*statuses: int) -> Callable[[F], F]:
 
     def decorator(func: F) -> F:
         setattr(func, ERRORS_ATTRIBUTE, {*getattr(func, ERRORS_ATTRIBUTE, ()), *(str(s) for s in statuses)})
+        return func
+
+    return decorator
+
+
+def text_response(media_type: str, description: str) -> Callable[[F], F]:
+    """Documents a 200 answer that is not JSON (the Prometheus exposition)."""
+
+    def decorator(func: F) -> F:
+        setattr(func, TEXT_RESPONSE_ATTRIBUTE, (media_type.split(";")[0], description))
         return func
 
     return decorator
@@ -124,6 +136,10 @@ def _complete_operation(path: str, operation: dict[str, Any], func: Callable) ->
         body["required"] = not getattr(func, OPTIONAL_BODY_ATTRIBUTE, False)
         operation["requestBody"] = body
     statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
+    text = getattr(func, TEXT_RESPONSE_ATTRIBUTE, None)
+    if text is not None:
+        operation["responses"]["200"] = {"description": text[1],
+                                         "content": {text[0]: {"schema": {"type": "string"}}}}
     for status in sorted(statuses):
         operation["responses"][status] = _error_response(status)
 
@@ -139,6 +155,10 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
         "get_get_schedule", "put_replace_schedule", "patch_patch_schedule", "delete_delete_schedule",
         "get_next_runs", "get_schedule_executions", "post_pause_schedule", "post_resume_schedule",
         "post_snooze_schedule", "post_run_schedule_now", "post_cancel_schedule",
+    ),
+    ("post_create_notification_target", "201", "target_id"): (
+        "get_get_notification_target", "put_replace_notification_target", "delete_delete_notification_target",
+        "get_list_notification_deliveries",
     ),
     ("post_execute_workflow", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),
     ("post_run_schedule_now", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),

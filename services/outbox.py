@@ -48,3 +48,41 @@ def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+# --- routing to notification targets (services/notifications reads the outbox through these) -----------------
+
+_UNROUTED_SQL = """
+SELECT event_id, community_id, kind FROM event_outbox
+WHERE notified_at IS NULL
+ORDER BY seq
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+
+_PRUNE_SQL = """
+DELETE FROM event_outbox WHERE event_id IN (
+    SELECT o.event_id FROM event_outbox o
+    WHERE o.created_at < $1 AND o.notified_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM notification_deliveries d
+                      WHERE d.event_id = o.event_id AND d.status IN ('pending', 'sending'))
+    ORDER BY o.created_at
+    LIMIT $2)
+"""
+
+
+async def take_unrouted(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Events not yet routed to notification targets, oldest first, locked until the caller's transaction ends
+    (SKIP LOCKED: processes share them). The caller marks them with `mark_routed` in the same transaction."""
+    return list(await conn.fetch(_UNROUTED_SQL, limit))
+
+
+async def mark_routed(conn: asyncpg.Connection, event_ids: list[uuid.UUID]) -> None:
+    if event_ids:
+        await conn.execute("UPDATE event_outbox SET notified_at = now() WHERE event_id = ANY($1::uuid[])", event_ids)
+
+
+async def prune(conn: asyncpg.Connection, cutoff: datetime, limit: int) -> int:
+    """Deletes up to `limit` routed events older than `cutoff` whose deliveries are all finished."""
+    done = await conn.execute(_PRUNE_SQL, cutoff, limit)
+    return int(done.split()[-1])

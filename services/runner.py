@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from services import metrics
 from services.dal import AsyncDAL
 from services.engine import RunRequest, RunResult, StepRecord, WorkflowEngine
 from services.engine.runner import clip_for_record
@@ -138,6 +139,7 @@ class ExecutionRunner:
                 return
             self.writer.put(Result(execution_id=item.execution_id, scheduled_for=item.scheduled_for,
                                    status="running", started_at=started), item.epoch)
+            metrics.queue_wait((started - item.fired_at).total_seconds())
             t0 = time.perf_counter()
             if is_empty(item.definition):
                 result = RunResult(status="completed", output=None, error=None, error_code=None, error_node_id=None,

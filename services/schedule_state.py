@@ -100,6 +100,7 @@ class Fired:
     next_due: list[datetime] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     executions: list[tuple[UUID, str, bool]] = field(default_factory=list)  # (id, status, inserted)
+    fires: list[tuple[str, str, float]] = field(default_factory=list)  # inserted: (trigger, status, lateness s)
 
     def merge(self, other: Fired) -> None:
         self.claimed += other.claimed
@@ -107,6 +108,7 @@ class Fired:
         self.cancel += other.cancel
         self.next_due += other.next_due
         self.executions += other.executions
+        self.fires += other.fires
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
 
@@ -205,6 +207,8 @@ async def _apply(conn: asyncpg.Connection, items: list[_Advance], now: datetime,
         ex = it.plan.execution
         new = ex.execution_id in inserted
         result.executions.append((ex.execution_id, ex.status, new))
+        if new:
+            result.fires.append((ex.trigger, ex.status, (ex.fired_at - ex.scheduled_for).total_seconds()))
         if new and it.plan.dispatch is not None:
             result.dispatch.append(it.plan.dispatch)
         key = "dispatched" if new and it.plan.dispatch is not None else ex.status if new else "duplicate"

@@ -474,3 +474,214 @@ class RunNowOut(BaseModel):
     execution_id: UUID
     status: ExecutionStatus
     schedule_id: UUID
+
+
+# --- Notification targets ----------------------------------------------------------------------------------------
+
+EventKind = Literal["execution.failed", "execution.timeout", "execution.missed", "execution.abandoned",
+                    "schedule.auto_paused", "approval.requested", "fixit.completed"]
+TargetKind = Literal["webhook", "chat"]
+DeliveryStatus = Literal["pending", "sending", "delivered", "failed", "cancelled"]
+WEBHOOK_URL_PATTERN = r"^https?://[^\s]+$"
+CHAT_FIELDS = ("entity_id", "platform", "channel")
+
+
+def _unique_kinds(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat an event kind")
+    return value
+
+
+def _target_variants(secret_required: bool, examples: list[dict[str, Any]] | None = None) -> Any:
+    """One `oneOf` branch per kind, so the document says which fields each kind takes (the API enforces it)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        props = schema["properties"]
+
+        def field(name: str) -> dict[str, Any]:
+            return next(o for o in props[name].get("anyOf", [props[name]]) if o.get("type") != "null")
+
+        webhook = {"kind": {"const": "webhook"}, "url": field("url"), "secret": field("secret"),
+                   **{f: {"type": "null"} for f in CHAT_FIELDS}}
+        chat = {"kind": {"const": "chat"}, "entity_id": field("entity_id"), "url": {"type": "null"},
+                "secret": {"type": "null"}}
+        schema["oneOf"] = [
+            {"title": "webhook target", "properties": webhook,
+             "required": ["kind", "url", "secret"] if secret_required else ["kind", "url"]},
+            {"title": "chat target", "properties": chat, "required": ["kind", "entity_id"]},
+        ]
+        if examples:
+            schema["examples"] = examples
+
+    return extra
+
+
+class _TargetBody(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: TargetKind
+    # webhook: where events are POSTed, signed with `secret` (X-Chime-Signature: sha256=<hex> of the body)
+    url: str | None = Field(None, max_length=2000, pattern=WEBHOOK_URL_PATTERN)
+    # write-only, never returned (`has_secret` says whether one is stored)
+    secret: str | None = Field(None, min_length=16, max_length=256)
+    # chat: the router's send-message recipient, as the action_chat_message node takes it
+    entity_id: str | None = Field(None, min_length=1, max_length=200)
+    platform: str | None = Field(None, min_length=1, max_length=50)
+    channel: str | None = Field(None, min_length=1, max_length=200)
+    events: Annotated[list[EventKind], AfterValidator(_unique_kinds)] = Field(
+        min_length=1, max_length=7, json_schema_extra={"uniqueItems": True})
+    enabled: StrictBool = True
+
+
+class NotificationTargetCreate(_TargetBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_target_variants(True, [
+        {"name": "ops webhook", "kind": "webhook", "url": "https://ops.example.com/chime",
+         "secret": "a-long-random-secret-value", "events": ["execution.failed", "schedule.auto_paused"]}]))
+
+
+class NotificationTargetReplace(_TargetBody):
+    """PUT: the whole target; a webhook's `secret` may be left out to keep the stored one."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_target_variants(False))
+
+
+class NotificationTargetOut(BaseModel):
+    target_id: UUID
+    community_id: int
+    name: str
+    kind: TargetKind
+    url: str | None
+    has_secret: bool
+    entity_id: str | None
+    platform: str | None
+    channel: str | None
+    events: list[EventKind]
+    enabled: bool
+    created_by: str | None
+    updated_by: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class NotificationTargetList(BaseModel):
+    items: list[NotificationTargetOut]
+    next_cursor: str | None
+
+
+class NotificationTargetRemoved(BaseModel):
+    status: Literal["removed"]
+    target_id: UUID
+
+
+class DeliveryListQuery(InputModel):
+    status: DeliveryStatus | None = None
+    limit: QueryInt = Field(50, ge=1, le=200)
+    cursor: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: UUID
+    event_id: UUID
+    target_id: UUID
+    event_kind: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None
+    payload: Any = None
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None
+
+
+# --- Situation report --------------------------------------------------------------------------------------------
+
+TaskStatus = Literal["pending", "in_progress", "completed", "failed", "cancelled"]
+
+
+class SitrepQuery(InputModel):
+    window: str = Field("24h", pattern=r"^[1-9][0-9]{0,6}[smhd]$", max_length=8,
+                        description="how far back: a number and s, m, h or d; 1m to 7d")
+    recent: QueryInt = Field(20, ge=1, le=100, description="how many recent tasks to list")
+
+
+class TaskMetrics(BaseModel):
+    total_tasks: int
+    active_tasks: int
+    completed_tasks: int
+    failed_tasks: int
+    pending_tasks: int
+    cancelled_tasks: int
+    success_rate: float | None = Field(description="completed / (completed + failed); null with no finished run")
+
+
+class FireMetrics(BaseModel):
+    fires_due: int
+    fires_on_time: int
+    fires_late: int
+    fires_missed: int
+    fires_skipped: int
+    fires_overdue: int
+    lateness_ms_p50: float | None
+    lateness_ms_p99: float | None
+
+
+class CoverageMetrics(BaseModel):
+    coverage_rate: float | None
+    blocks_covered: int
+    blocks_total: int
+    critical_gaps: int
+
+
+class RecentTask(BaseModel):
+    execution_id: UUID
+    schedule_id: UUID | None
+    schedule_name: str | None
+    workflow_name: str | None
+    status: ExecutionStatus
+    task_status: TaskStatus
+    trigger: Trigger
+    scheduled_for: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    error: str | None
+
+
+class SitrepItem(BaseModel):
+    kind: str
+    severity: Literal["critical", "warning", "info"]
+    message: str
+    suggested_action: str
+    schedule_id: UUID | None = None
+    execution_id: UUID | None = None
+    workflow_id: UUID | None = None
+
+
+class InstanceOut(BaseModel):
+    instance_id: str
+    heartbeat_at: datetime
+    expires_at: datetime
+    running: bool
+
+
+class Sitrep(BaseModel):
+    timestamp: datetime
+    last_update: datetime | None
+    window_seconds: int
+    task_metrics: TaskMetrics
+    fire_metrics: FireMetrics
+    coverage_metrics: CoverageMetrics
+    health_status: Literal["healthy", "degraded", "critical"]
+    crisis_mode: bool
+    health_reasons: list[str]
+    recent_tasks: list[RecentTask]
+    immediate_actions: list[SitrepItem]
+    watch_items: list[SitrepItem]
+    instances: list[InstanceOut]

@@ -25,6 +25,7 @@ PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
     ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
+    ("GET", "/metrics"),
 })
 
 # Timing that never fires during a test.
@@ -60,7 +61,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 @dataclass(frozen=True)
 class Call:
     """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {D} a schedule the hub's
-    cancel/delete may end (filled per test). `form` is sent as a form (the hub), `body` as JSON (the API)."""
+    cancel/delete may end, {T} a notification target (filled per test). `form` is sent as a form (the hub), `body`
+    as JSON (the API)."""
 
     method: str
     path: str
@@ -109,6 +111,9 @@ S, W, E = "/api/v1/schedules/{S}", "/api/v1/workflows/{W}", "/api/v1/executions/
 HS, HD = "/hub/schedules/{S}", "/hub/schedules/{D}"
 HUB_FAR = {"workflow_id": "{W}", "schedule_type": "cron", "cron_expression": "0 0 1 1 *", "timezone": "UTC"}
 HUB_FAR_TOO = {**HUB_FAR, "cron_expression": "0 0 2 1 *"}
+T = "/api/v1/notification-targets/{T}"
+TARGETS = "/api/v1/notification-targets"
+CHAT_TARGET = {"name": "ops chat", "kind": "chat", "entity_id": "ops-room", "events": ["execution.failed"]}
 
 # One valid request per authenticated operation (valid bodies matter: the body is validated before the scope).
 REQUESTS: dict[Op, Call] = {
@@ -159,6 +164,13 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/hub/workflows"): Call("GET", "/hub/workflows"),
     ("GET", "/hub/workflows/<uuid:workflow_id>"): Call("GET", "/hub/workflows/{W}"),
     ("POST", "/hub/workflows/<uuid:workflow_id>/validate"): Call("POST", "/hub/workflows/{W}/validate", form={}),
+    ("GET", "/api/v1/scheduler/sitrep"): Call("GET", "/api/v1/scheduler/sitrep?window=1h"),
+    ("GET", TARGETS): Call("GET", TARGETS),
+    ("POST", TARGETS): Call("POST", TARGETS, CHAT_TARGET),
+    ("GET", TARGETS + "/<uuid:target_id>"): Call("GET", T),
+    ("PUT", TARGETS + "/<uuid:target_id>"): Call("PUT", T, {**CHAT_TARGET, "name": "renamed"}),
+    ("DELETE", TARGETS + "/<uuid:target_id>"): Call("DELETE", T),
+    ("GET", TARGETS + "/<uuid:target_id>/deliveries"): Call("GET", T + "/deliveries"),
 }
 
 _TABLES = {
@@ -167,6 +179,8 @@ _TABLES = {
     "workflow_executions": ("execution_id", "community_id = $1"),
     "execution_steps": ("execution_id, sequence",
                         "execution_id IN (SELECT execution_id FROM workflow_executions WHERE community_id = $1)"),
+    "notification_targets": ("target_id", "community_id = $1"),
+    "notification_deliveries": ("delivery_id", "community_id = $1"),
 }
 
 

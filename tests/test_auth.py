@@ -122,3 +122,14 @@ async def test_other_community_sees_404(client, auth, workflow) -> None:
     # ... and the owner still sees everything unchanged.
     resp = await client.get(f"/api/v1/schedules/{sid}", headers=auth(1))
     assert resp.status_code == 200 and (await resp.get_json())["version"] == schedule["version"]
+
+
+def test_token_cli_mints_ops_scopes_and_refuses_unknown_ones(spawn, tmp_path, settings) -> None:
+    env = {"PATH": "/usr/bin:/bin", "JWT_SECRET": TEST_SECRET, "HOME": str(tmp_path)}
+    ok = spawn.run_cli("token-ops", ["token", "--community", "3", "--scope", "ops:read ops:write"], env=env,
+                       cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    principal = verify_token(ok.stdout.strip().splitlines()[-1], settings)
+    assert principal.community_id == 3 and principal.scopes == {"ops:read", "ops:write"}
+    bad = spawn.run_cli("token-typo", ["token", "--community", "3", "--scope", "ops:reed"], env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "ops:reed" in bad.stderr and bad.stdout.strip() == ""

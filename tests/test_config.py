@@ -63,7 +63,7 @@ def test_env_example_lists_every_setting() -> None:
     import re
 
     read = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z_]+)"', source)) | set(
-        re.findall(r'_(?:int|float|opt)\(env, "([A-Z_]+)"', source))
+        re.findall(r'_(?:int|float|opt|bool)\(env, "([A-Z_]+)"', source))
     documented = set(re.findall(r"^([A-Z_]+)=", example, re.M))
     assert read, "no settings found in config.py"
     assert read <= documented, f"undocumented: {sorted(read - documented)}"

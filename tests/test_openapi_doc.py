@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC = {"/healthz", "/readyz", "/api/v1/health"}
+PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics"}
 ERROR_REF = "#/components/schemas/ErrorOut"
 
 

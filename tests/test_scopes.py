@@ -13,9 +13,24 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import make_schedule, make_workflow
-from tests.routes import FAR, FAR_TOO, PUBLIC, REQUESTS, Op, assert_covered, diff, hub_session_headers, is_hub, snapshot
+from tests.routes import (
+    CHAT_TARGET,
+    FAR,
+    FAR_TOO,
+    PUBLIC,
+    REQUESTS,
+    Op,
+    assert_covered,
+    diff,
+    hub_session_headers,
+    is_hub,
+    snapshot,
+)
 
 READ, WRITE = "schedules:read", "schedules:write"
+OPS_READ, OPS_WRITE = "ops:read", "ops:write"
+TARGETS = "/api/v1/notification-targets"
+T = TARGETS + "/<uuid:target_id>"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
     "/api/v1/executions/<uuid:execution_id>"
 
@@ -33,6 +48,12 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", W + "/validate"): READ,
     ("GET", "/api/v1/executions"): READ,
     ("GET", E): READ,
+    ("GET", "/api/v1/scheduler/sitrep"): OPS_READ,
+    ("GET", TARGETS): OPS_READ,
+    ("GET", T): OPS_READ,
+    ("GET", T + "/deliveries"): OPS_READ,
+    ("POST", TARGETS): OPS_WRITE,
+    ("PUT", T): OPS_WRITE,
     ("POST", "/api/v1/workflows"): WRITE,
     ("PUT", W): WRITE,
     ("POST", W + "/execute"): WRITE,
@@ -66,6 +87,7 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", S + "/cancel"): WRITE,
     ("DELETE", S): WRITE,
     ("DELETE", W): WRITE,
+    ("DELETE", T): OPS_WRITE,
 }
 
 # Hub routes that need a session but no scope: the start page (it redirects to the first page the scopes show)
@@ -106,7 +128,9 @@ async def test_each_operation_is_refused_without_its_scope(client, chime, bearer
     sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
     doomed = (await make_schedule(client, owner, wf, FAR_TOO))["schedule_id"]
     run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
-    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": doomed}
+    target = await client.post(TARGETS, headers=owner, json=CHAT_TARGET)
+    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": doomed,
+           "T": (await target.get_json())["target_id"]}
 
     for op, scope in REQUIRED_SCOPE.items():
         call = REQUESTS[op]

@@ -25,9 +25,21 @@ import pytest
 
 from services.auth import SCOPES
 from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
-from tests.routes import FAR, FAR_TOO, HUB_FAR, REQUESTS, Call, Op, assert_covered, diff, hub_session_headers, snapshot
+from tests.routes import (
+    CHAT_TARGET,
+    FAR,
+    FAR_TOO,
+    HUB_FAR,
+    REQUESTS,
+    Call,
+    Op,
+    assert_covered,
+    diff,
+    hub_session_headers,
+    snapshot,
+)
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3"}  # placeholders -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1"}  # placeholders -> community 1's objects
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ SCHEDULE, WORKFLOW, EXECUTION = ("/api/v1/schedules/<uuid:schedule_id>", "/api/v
                                  "/api/v1/executions/<uuid:execution_id>")
 HUB_SCHEDULE, HUB_RUN = "/hub/schedules/<uuid:schedule_id>", "/hub/runs/<uuid:execution_id>"
 HUB_WORKFLOW = "/hub/workflows/<uuid:workflow_id>"
+TARGETS = "/api/v1/notification-targets"
+TARGET = TARGETS + "/<uuid:target_id>"
 
 # Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
 PROBES: list[Probe] = [
@@ -69,6 +83,13 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/executions"), "list", own=("E2",)),
     Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
     Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
+    Probe(op("GET", TARGETS), "list", own=("T2",)),
+    Probe(op("GET", TARGET), control=200),
+    Probe(op("GET", TARGET + "/deliveries"), control=200),
+    # Community 2's report is computed from community 2's rows only (test_sitrep.py checks the numbers).
+    Probe(op("GET", "/api/v1/scheduler/sitrep"), "own"),
+    Probe(op("POST", TARGETS), "own"),
+    Probe(op("PUT", TARGET), control=200),
     Probe(op("GET", SCHEDULE), control=200),
     Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
     Probe(op("GET", SCHEDULE + "/executions"), control=200),
@@ -120,6 +141,7 @@ PROBES: list[Probe] = [
     Probe(op("POST", HUB_RUN + "/cancel"), control=303),  # already cancelled by the control above: said so
     Probe(op("POST", SCHEDULE + "/cancel"), control=200),
     Probe(op("DELETE", SCHEDULE), control=200),
+    Probe(op("DELETE", TARGET), control=200),
     Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
     Probe(op("POST", "/hub/sign-out"), "own"),  # ends community 2's own session only (last: probes need it)
 ]
@@ -133,8 +155,9 @@ def test_every_operation_has_a_tenancy_probe(settings) -> None:
 
 def _item_ids(probe: Probe, body: dict) -> set[str]:
     """The ids of a list answer's items (`/api/v1/schedules` -> schedule_id, ...)."""
-    kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions
-    return {str(item[kind[:-1] + "_id"]) for item in body["items"]}
+    kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions | notification-targets
+    field = "target_id" if kind == "notification-targets" else kind[:-1] + "_id"
+    return {str(item[field]) for item in body["items"]}
 
 
 class Credentials:
@@ -165,6 +188,10 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
     ids["S2"] = (await make_schedule(client, two, ids["W2"], FAR))["schedule_id"]
     ids["S3"] = (await make_schedule(client, one, ids["W1"], FAR_TOO))["schedule_id"]  # the hub cancels, deletes it
     for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/notification-targets", headers=h, json=CHAT_TARGET)
+        assert resp.status_code == 201, await resp.get_json()
+        ids["T" + n] = (await resp.get_json())["target_id"]
+    for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
         ids["E" + n] = (await resp.get_json())["execution_id"]
@@ -185,7 +212,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)

@@ -407,8 +407,9 @@ class Outbound:
 
     def __init__(self, session: Callable[[], aiohttp.ClientSession], allowed_hosts: Iterable[str], *,
                  guarded: bool, max_response_bytes: int, max_redirects: int, backoff_seconds: float,
-                 enforce_ssrf: bool = True) -> None:
+                 enforce_ssrf: bool = True, observe: Callable[[int | None], None] | None = None) -> None:
         self._session = session    # returns the (lazily created) session
+        self._observe = observe    # told each attempt's status (None: no answer), e.g. for metrics
         self._allowed = normalize_hosts(allowed_hosts)
         self._enforce = enforce_ssrf   # False only for the operator-configured router
         self._guarded = guarded        # the session checks at connect time (GuardedConnector)
@@ -470,6 +471,7 @@ class Outbound:
 
     async def _send_once(self, method: str, url: URL, headers: dict[str, str], content: bytes,
                          timeout: float) -> HttpResult:
+        status: int | None = None  # what the observer is told: the answer's status, or None for no answer
         try:
             # One deadline for the whole attempt: pool wait, DNS, connect, TLS, request and the whole body.
             async with self._timeouts.attempt(timeout):
@@ -477,6 +479,7 @@ class Outbound:
                     await resolve_checked(url.raw_host or "", url.port or 0, self._allowed)
                 response = await self._session().request(method, url, headers=headers, data=content or None,
                                                          allow_redirects=False)
+                status = response.status
                 try:
                     raw = await self._read_capped(response, method, url)
                 except BaseException:
@@ -495,6 +498,12 @@ class Outbound:
                                        f"{type(exc).__name__}: {exc}")) from None
         except ValueError as exc:   # aiohttp refuses to build the request (bad method or header)
             raise NodeError(f"{method} {redact_url(str(url))}: invalid request: {exc}") from None
+        finally:
+            if self._observe is not None:
+                try:
+                    self._observe(status)
+                except Exception:  # noqa: BLE001 - a metrics problem must never fail a request
+                    pass
         resp_headers = _merged_headers(response)
         return HttpResult(response.status, resp_headers, decode_body(raw, resp_headers.get("content-type", "")),
                           str(url), 1)

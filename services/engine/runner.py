@@ -478,7 +478,8 @@ class WorkflowEngine:
 
     def __init__(self, limits: EngineLimits | None = None, *, on_step: OnStep | None = None,
                  http_client: aiohttp.ClientSession | None = None,
-                 router_http_client: aiohttp.ClientSession | None = None) -> None:
+                 router_http_client: aiohttp.ClientSession | None = None,
+                 http_observer: Callable[[str], Callable[[int | None], None]] | None = None) -> None:
         self.limits = limits = limits or EngineLimits()
         self.on_step = on_step
         pool = {"max_connections": limits.http_max_connections,
@@ -507,8 +508,21 @@ class WorkflowEngine:
             get_router = get_webhooks
         common = {"max_response_bytes": limits.http_max_response_bytes, "max_redirects": limits.http_max_redirects,
                   "backoff_seconds": limits.http_retry_backoff_seconds}
-        self._webhooks = Outbound(get_webhooks, limits.allowed_hosts, guarded=guarded, **common)
-        self._router = Outbound(get_router, (), guarded=False, enforce_ssrf=False, **common)
+        observe = http_observer or (lambda _client: None)
+        self._webhooks = Outbound(get_webhooks, limits.allowed_hosts, guarded=guarded, observe=observe("webhook"),
+                                  **common)
+        self._router = Outbound(get_router, (), guarded=False, enforce_ssrf=False, observe=observe("router"),
+                                **common)
+
+    @property
+    def webhooks(self) -> Outbound:
+        """The SSRF-guarded client user-given URLs go through (also used by notification deliveries)."""
+        return self._webhooks
+
+    @property
+    def router(self) -> Outbound:
+        """The client for the operator-configured router (ROUTER_URL)."""
+        return self._router
 
     def _track_deadline(self, run: _Run) -> None:
         loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@
 | listener.py         | LISTEN connection with reconnect                                       | every instance |
 | queue.py            | takes queued work (buffered fires, retries); polls cancel requests     | every instance |
 | leader.py           | advisory-lock leadership                                               | every instance |
-| maintenance/        | reaper, pruner                                                         | leader only    |
+| sampler.py          | samples the pool and live-instance gauges for /metrics                 | every instance |
+| maintenance/        | reaper, pruner, outbox pruner                                          | leader only    |
 | duty.py             | the start/stop/tick lifecycle all of the above share                  |                |
 """

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from config import Settings
-from services import notify, schedule_state
+from services import metrics, notify, schedule_state
 from services.dal import AsyncDAL
 from services.exec_writer import ExecutionWriter
 from services.execution_state import reap
@@ -28,6 +29,7 @@ from services.scheduler.duty import DB_ERRORS, DatabaseHealth, Duty
 from services.scheduler.leader import Leadership
 from services.scheduler.lease import Lease, LeaseLost, Watchdog
 from services.scheduler.listener import Listener
+from services.scheduler.maintenance.outbox_pruner import OutboxPruner
 from services.scheduler.maintenance.partitions import Partitions
 from services.scheduler.maintenance.pruner import Pruner
 from services.scheduler.maintenance.reaper import Reaper
@@ -67,7 +69,7 @@ class _Every(Duty):
 class SchedulerRuntime:
     def __init__(self, dal: AsyncDAL, settings: Settings, instance_id: str, runner: ExecutionRunner,
                  writer: ExecutionWriter, lease: Lease, health: DatabaseHealth,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, duties: Sequence[Duty] = ()) -> None:
         self.dal = dal
         self.settings = settings
         self.instance_id = instance_id
@@ -90,11 +92,14 @@ class SchedulerRuntime:
             _Every("sweep", min(SWEEP_SECONDS, settings.reconcile_seconds), health, self._sweep),
             _Every("saturation", 1.0, health, self._saturation),
         ]
-        self.duties: list[Duty] = [Watchdog(lease, health), self.queue, CancelWatch(runner, health), *every]
+        # `duties`: the container's extra every-instance duties (notification delivery, metrics sampling).
+        self.duties: list[Duty] = [Watchdog(lease, health), self.queue, CancelWatch(runner, health), *every,
+                                   *duties]
         maintenance: list[Duty] = [
             Reaper(dal, settings.lease_seconds, settings.heartbeat_seconds, health, clock),
             Pruner(dal, settings.execution_retention_days, health, clock),
             Partitions(dal, settings.execution_retention_days, health, clock),
+            OutboxPruner(dal, settings.outbox_retention_days, health, clock),
         ]
         self.leadership = Leadership(dal.dsn, instance_id, maintenance, health)
         self.listener = Listener(dal.dsn, {notify.CHANGES: self._on_change, notify.CANCEL: self._on_cancel,
@@ -164,6 +169,7 @@ class SchedulerRuntime:
             self.runner.cancel(eid)
         for due in fired.next_due:
             self.wake_at(due)
+        metrics.fired(fired.fires)
 
     # --- wake-ups ------------------------------------------------------------------------------------------
     def wake_at(self, when: datetime) -> None:
@@ -215,10 +221,12 @@ class SchedulerRuntime:
         owner = self.lease.owner
         if owner is None:
             return 0
+        started = time.perf_counter()
         async with self.dal.transaction() as conn:
             await self.lease.check(conn)
             fired = await schedule_state.claim_due(conn, self.clock(), self.settings.claim_batch, owner,
                                                    catchup_after=self.settings.catchup_after_seconds)
+        metrics.claimed(fired.claimed, time.perf_counter() - started)
         self.health.up()
         self.deliver(fired)
         if fired.claimed:
