@@ -25,7 +25,7 @@ from quart_schema import QuartSchema, RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from config import ConfigError, Settings, load_dotenv_file, load_settings
-from controllers import executions, health, schedules, workflows
+from controllers import approvals, audit, backfill, executions, fixit, health, schedules, workflows
 from services.auth import verify_token
 from services.container import VERSION, Services
 from services.errors import ApiError, Unauthorized, ValidationFailed
@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         openapi_provider_class=ChimeOpenAPIProvider,
     )
     app.json = ChimeJSONProvider(app)
-    for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp):
+    for blueprint in (health.bp, workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp,
+                      audit.bp):
         app.register_blueprint(blueprint)
     chime = Services(settings)
     app.extensions["chime"] = chime
@@ -189,7 +190,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError):
-        return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
+        return {**exc.extra, **error_body(exc.message, exc.code, exc.details)}, exc.status, exc.headers
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):

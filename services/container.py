@@ -10,11 +10,14 @@ import time
 from typing import Any
 
 from config import Settings
+from services.approvals.service import ApprovalService
+from services.backfill import BackfillService
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
 from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
+from services.fixit.service import FixitService
 from services.migrations import apply_migrations, pending_migrations
 from services.runner import ExecutionRunner
 from services.scheduler.duty import DatabaseHealth
@@ -50,6 +53,9 @@ class Services:
         self.workflows = WorkflowService(self.dal)
         self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)
+        self.fixits = FixitService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
+        self.approvals = ApprovalService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
+        self.backfill = BackfillService(self.dal, rate_per_second=settings.backfill_rate_per_second)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None

@@ -110,7 +110,8 @@ async def reset_database(dsn: str) -> None:
     try:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
-                          " event_outbox CASCADE")
+                          " event_outbox, audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts"
+                          " CASCADE")
     finally:
         await dal.close()
 

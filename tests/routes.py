@@ -52,7 +52,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 
 @dataclass(frozen=True)
 class Call:
-    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution (filled per test)."""
+    """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {F} a fix-it, {T} an
+    approval token (filled per test)."""
 
     method: str
     path: str
@@ -106,6 +107,16 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/api/v1/executions"): Call("GET", "/api/v1/executions"),
     ("GET", "/api/v1/executions/<uuid:execution_id>"): Call("GET", E),
     ("POST", "/api/v1/executions/<uuid:execution_id>/cancel"): Call("POST", E + "/cancel"),
+    ("POST", "/api/v1/schedules/<uuid:schedule_id>/backfill"): Call(
+        "POST", S + "/backfill", {"start": "2024-01-01T00:00:00Z", "end": "2024-01-02T00:00:00Z"}),
+    ("POST", "/api/v1/scheduler/fix-it"): Call(
+        "POST", "/api/v1/scheduler/fix-it", {"mode": "greedy", "schedule_ids": ["{S}"], "dry_run": True}),
+    ("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"): Call("GET", "/api/v1/scheduler/fix-it/{F}"),
+    ("POST", "/api/v1/scheduler/approve/token/generate"): Call(
+        "POST", "/api/v1/scheduler/approve/token/generate", {"execution_ids": ["{E}"]}),
+    ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{T}",
+                                                                                        "action": "approve"}),
+    ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
 }
 
 _TABLES = {
@@ -114,6 +125,10 @@ _TABLES = {
     "workflow_executions": ("execution_id", "community_id = $1"),
     "execution_steps": ("execution_id, sequence",
                         "execution_id IN (SELECT execution_id FROM workflow_executions WHERE community_id = $1)"),
+    "audit_events": ("event_id", "community_id = $1"),
+    "fixits": ("fixit_id", "community_id = $1"),
+    "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
+    "approval_tokens": ("approval_id", "community_id = $1"),
 }
 
 

@@ -14,6 +14,7 @@ from tests.helpers import make_schedule, make_workflow
 from tests.routes import FAR, PUBLIC, REQUESTS, Op, assert_covered, diff, snapshot
 
 READ, WRITE = "schedules:read", "schedules:write"
+OPS_READ, OPS_WRITE, APPROVE = "ops:read", "ops:write", "approvals:write"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
     "/api/v1/executions/<uuid:execution_id>"
 
@@ -31,6 +32,8 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", W + "/validate"): READ,
     ("GET", "/api/v1/executions"): READ,
     ("GET", E): READ,
+    ("GET", "/api/v1/audit"): OPS_READ,
+    ("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"): OPS_READ,
     ("POST", "/api/v1/workflows"): WRITE,
     ("PUT", W): WRITE,
     ("POST", W + "/execute"): WRITE,
@@ -42,6 +45,10 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", S + "/snooze"): WRITE,
     ("POST", S + "/run-now"): WRITE,
     ("POST", E + "/cancel"): WRITE,
+    ("POST", S + "/backfill"): WRITE,
+    ("POST", "/api/v1/scheduler/fix-it"): OPS_WRITE,
+    ("POST", "/api/v1/scheduler/approve/token/generate"): APPROVE,
+    ("POST", "/api/v1/scheduler/approve"): APPROVE,
     ("POST", S + "/cancel"): WRITE,
     ("DELETE", S): WRITE,
     ("DELETE", W): WRITE,
@@ -80,6 +87,15 @@ async def test_each_operation_is_refused_without_its_scope(client, chime, bearer
     sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
     run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
     ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"]}
+    fixit = await client.post("/api/v1/scheduler/fix-it", headers=owner, json={"mode": "greedy", "dry_run": True})
+    ids["F"] = (await fixit.get_json())["execution_id"]
+    gated = await make_workflow(client, owner, requires_approval=True)
+    gated_sid = (await make_schedule(client, owner, gated, FAR))["schedule_id"]
+    waiting = await (await client.post(f"/api/v1/schedules/{gated_sid}/run-now", headers=owner)).get_json()
+    assert waiting["status"] == "awaiting_approval", waiting
+    issued = await client.post("/api/v1/scheduler/approve/token/generate", headers=owner,
+                               json={"execution_ids": [waiting["execution_id"]]})
+    ids["T"] = (await issued.get_json())["token"]
 
     for op, scope in REQUIRED_SCOPE.items():
         call = REQUESTS[op]

@@ -1,7 +1,8 @@
 """Tenancy, table-driven over every operation in the app's URL map.
 
-Community 1 owns a workflow W1 (a 60 s run), a schedule S1 and a running execution E1; community 2 owns W2, S2
-and E2. With a token of community 2 holding every scope:
+Community 1 owns a workflow W1 (a 60 s run), a schedule S1, a running execution E1, a fix-it F1 and an approval
+token T1 (for a run of an approval-gated workflow); community 2 owns W2, S2, E2 and F2. With a token of
+community 2 holding every scope:
 - "404" probes name community 1's objects (in the path or the body): the answer is 404 and no row of any
   community changes;
 - "list" probes (also filtered by community 1's ids) return only community 2's rows, and change nothing;
@@ -21,7 +22,7 @@ from services.auth import SCOPES
 from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
 from tests.routes import FAR, REQUESTS, Call, Op, assert_covered, diff, snapshot
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1"}  # placeholders -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "F": "F1", "T": "T1"}  # placeholders -> community 1's objects
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Probe:
     control: int | None = None  # status the owner gets for the same call (run after every probe)
     control_as: int = 1
     control_ids: dict[str, str] | None = None
+    id_field: str | None = None  # list probes: the items' id field (default: from the path, e.g. schedule_id)
 
     @property
     def request(self) -> Call:
@@ -61,6 +63,9 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/executions"), "list", own=("E2",)),
     Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
     Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
+    Probe(op("GET", "/api/v1/audit"), "list", own=("S2", "W2"), id_field="target_id"),
+    Probe(op("GET", "/api/v1/audit"), "list", query="?target_id={S}", id_field="target_id"),
+    Probe(op("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"), control=200),
     Probe(op("GET", SCHEDULE), control=200),
     Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
     Probe(op("GET", SCHEDULE + "/executions"), control=200),
@@ -71,6 +76,13 @@ PROBES: list[Probe] = [
     Probe(op("POST", WORKFLOW + "/execute"), control=202),
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
+    # A fix-it of one's own community, limited to the other community's schedule.
+    Probe(op("POST", "/api/v1/scheduler/fix-it"), control=200),
+    Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409),  # E1 runs: not awaiting approval
+    Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409,
+          call=Call("POST", "/api/v1/scheduler/approve/token/generate", {"fixit_id": "{F}"})),  # a dry run
+    Probe(op("POST", "/api/v1/scheduler/approve"), control=200),
+    Probe(op("POST", SCHEDULE + "/backfill"), control=202),
     # Creating in one's own community, against the other community's workflow.
     Probe(op("POST", "/api/v1/schedules"), control=201),
     # Replacing one's own schedule, moving it onto the other community's workflow.
@@ -100,7 +112,7 @@ def test_every_operation_has_a_tenancy_probe(settings) -> None:
 def _item_ids(probe: Probe, body: dict) -> set[str]:
     """The ids of a list answer's items (`/api/v1/schedules` -> schedule_id, ...)."""
     kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions
-    return {str(item[kind[:-1] + "_id"]) for item in body["items"]}
+    return {str(item[probe.id_field or kind[:-1] + "_id"]) for item in body["items"]}
 
 
 @pytest.fixture
@@ -116,6 +128,18 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
     ids = {"W1": await make_workflow(client, one, delay_workflow(60)), "W2": await make_workflow(client, two)}
     ids["S1"] = (await make_schedule(client, one, ids["W1"], FAR))["schedule_id"]
     ids["S2"] = (await make_schedule(client, two, ids["W2"], FAR))["schedule_id"]
+    for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/scheduler/fix-it", headers=h, json={"mode": "greedy", "dry_run": True})
+        assert resp.status_code == 200, await resp.get_json()
+        ids["F" + n] = (await resp.get_json())["execution_id"]
+    gated = await make_workflow(client, one, requires_approval=True)
+    gated_run = await (await client.post(
+        f"/api/v1/schedules/{(await make_schedule(client, one, gated, FAR))['schedule_id']}/run-now",
+        headers=one)).get_json()
+    issued = await client.post("/api/v1/scheduler/approve/token/generate", headers=one,
+                               json={"execution_ids": [gated_run["execution_id"]]})
+    assert issued.status_code == 201, await issued.get_json()
+    ids["T1"] = (await issued.get_json())["token"]
     for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()

@@ -28,6 +28,8 @@ from services.scheduler.duty import DB_ERRORS, DatabaseHealth, Duty
 from services.scheduler.leader import Leadership
 from services.scheduler.lease import Lease, LeaseLost, Watchdog
 from services.scheduler.listener import Listener
+from services.scheduler.maintenance.approvals import ApprovalExpiry
+from services.scheduler.maintenance.fixits import FixitCompleter
 from services.scheduler.maintenance.pruner import Pruner
 from services.scheduler.maintenance.reaper import Reaper
 from services.scheduler.queue import CancelWatch, QueueTaker
@@ -91,7 +93,10 @@ class SchedulerRuntime:
         self.duties: list[Duty] = [Watchdog(lease, health), self.queue, CancelWatch(runner, health), *every]
         maintenance: list[Duty] = [
             Reaper(dal, settings.lease_seconds, settings.heartbeat_seconds, health, clock),
-            Pruner(dal, settings.execution_retention_days, health, clock),
+            Pruner(dal, settings.execution_retention_days, health, clock,
+                   audit_retention_days=settings.audit_retention_days),
+            ApprovalExpiry(dal, settings.approval_ttl_seconds, health, clock),
+            FixitCompleter(dal, health, clock),
         ]
         self.leadership = Leadership(dal.dsn, instance_id, maintenance, health)
         self.listener = Listener(dal.dsn, {notify.CHANGES: self._on_change, notify.CANCEL: self._on_cancel,
