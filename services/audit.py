@@ -3,7 +3,8 @@
 Services call `record` as part of their own transaction, so a write that rolls back leaves no event and an
 event that cannot be written rolls the write back. Nothing here updates or deletes a row (the table refuses
 UPDATE; the leader's pruner deletes rows past AUDIT_RETENTION_DAYS). Secrets never reach the table: any field
-whose name says secret, token or password is stored as "***".
+whose name says secret, token, password, authorization or api key is stored as "***", at any depth (a
+header in a workflow definition, a key in context_data).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from services.logs import request_id_var
 from services.pagination import decode_cursor, page
 
 MASK = "***"
-_SECRET_WORDS = ("secret", "token", "password")
+_SECRET_WORDS = ("secret", "token", "password", "authorization", "api_key", "apikey")
 # Bookkeeping that changes with every write and says nothing a reader needs.
 _IGNORED = frozenset({"updated_at", "seq"})
 # A value larger than this (a big workflow definition) is stored as its size and digest, not in full.
@@ -65,6 +66,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+def masked(value: Any) -> Any:
+    """`value` with every secret-named member (at any depth) replaced by "***"."""
+    if isinstance(value, dict):
+        return {k: (MASK if v is not None else None) if is_secret(k) else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
 def _bounded(value: Any) -> Any:
     text = json.dumps(value, sort_keys=True)
     if len(text) <= MAX_VALUE_BYTES:
@@ -92,7 +102,7 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
             continue
         if is_secret(name):
             a, b = (MASK if a is not None else None), (MASK if b is not None else None)
-        out[name] = [_bounded(a), _bounded(b)]
+        out[name] = [_bounded(masked(a)), _bounded(masked(b))]
     return out
 
 

@@ -32,7 +32,8 @@ async def test_every_write_is_recorded_with_actor_request_id_and_changes(client,
     await client.put(f"/api/v1/workflows/{wid}", headers=rid("wf-put"),
                      json={"name": "hook2", "hmac_secret": "t" * 20})
     sched = await (await client.post("/api/v1/schedules", headers=rid("s"), json={
-        "workflow_id": wid, "schedule_config": FAR, "name": "one"})).get_json()
+        "workflow_id": wid, "schedule_config": FAR, "name": "one",
+        "context_data": {"channel": "ops", "nested": {"api_token": "u" * 20}}})).get_json()
     sid = sched["schedule_id"]
     calls = [
         ("patch", f"/api/v1/schedules/{sid}", {"name": "two"}),
@@ -78,7 +79,9 @@ async def test_every_write_is_recorded_with_actor_request_id_and_changes(client,
     assert by_action["workflow.create"]["changes"]["hmac_secret"] == [None, "***"]
     assert rows[1]["changes"]["hmac_secret"] == ["***", "***"] and rows[1]["changes"]["name"] == ["hook", "hook2"]
     text = str(await chime.dal.fetch("SELECT changes::text FROM audit_events"))
-    assert "s" * 20 not in text and "t" * 20 not in text
+    assert "s" * 20 not in text and "t" * 20 not in text and "u" * 20 not in text
+    assert by_action["schedule.create"]["changes"]["context_data"] == [
+        None, {"channel": "ops", "nested": {"api_token": "***"}}]
     assert rows[3]["changes"]["name"] == ["one", "two"]
     assert by_action["schedule.pause"]["changes"]["status"] == ["active", "paused"]
     # a running run is stopped by its owner: the cancel itself flags it

@@ -240,6 +240,7 @@ async def test_invalid_requests(client, ops, auth) -> None:
                        ({"mode": "greedy", "window": "24 h"}, "invalid_field"),
                        ({"mode": "reckless"}, "invalid_field"),
                        ({"mode": "greedy", "limit": 0}, "invalid_field"),
+                       ({"mode": "greedy", "initiated_by": "mallory"}, "unknown_field"),  # from the token only
                        ({"mode": "greedy", "schedule_ids": [str(uuid.uuid4())]}, "schedule_not_found")):
         resp = await client.post(FIXIT, headers=ops, json=body)
         assert resp.status_code in (400, 404) and (await resp.get_json())["code"] == code, body
