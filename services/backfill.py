@@ -78,12 +78,13 @@ class BackfillService:
                                       "run_after": None})
                     continue
                 ex = planned[fire]
+                run_after = ex.run_after if ex.status == "pending" else None  # awaiting: decided by the approval
                 if dry_run:
                     out_fires.append({"scheduled_for": fire, "execution_id": None, "status": "planned",
-                                      "run_after": ex.run_after})
+                                      "run_after": run_after})
                 elif ex.execution_id in created:
                     out_fires.append({"scheduled_for": fire, "execution_id": ex.execution_id, "status": "created",
-                                      "run_after": ex.run_after})
+                                      "run_after": run_after})
                 else:  # raced by a claim or another backfill since the read above: that one stands
                     out_fires.append({"scheduled_for": fire, "execution_id": None, "status": "exists",
                                       "run_after": None})

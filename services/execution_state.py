@@ -157,9 +157,11 @@ async def end_queued(conn: asyncpg.Connection, schedule_ids: list[UUID], now: da
 async def approve(conn: asyncpg.Connection, community_id: int, execution_ids: list[UUID],
                   now: datetime) -> list[asyncpg.Record]:
     """Approved runs join the queue (unowned pending, due now): whichever worker takes them starts each once.
-    Rows no longer awaiting approval are left alone, so approving twice starts nothing twice."""
+    Rows no longer awaiting approval are left alone, so approving twice starts nothing twice. A backfill fire
+    keeps its place in the backfill's spacing (its planned delay, run_after - fired_at, counts from now)."""
     rows = await conn.fetch(
-        "UPDATE workflow_executions SET status = 'pending', run_after = $3, instance_id = NULL, lease_epoch = NULL"
+        "UPDATE workflow_executions SET status = 'pending', instance_id = NULL, lease_epoch = NULL,"
+        " run_after = $3::timestamptz + GREATEST(COALESCE(run_after - fired_at, interval '0'), interval '0')"
         " WHERE execution_id = ANY($1::uuid[]) AND community_id = $2 AND status = 'awaiting_approval'"
         " RETURNING *", execution_ids, community_id, now)
     if rows:

@@ -375,5 +375,6 @@ def plan_backfill(row: Any, fire: datetime, now: datetime, run_after: datetime) 
         context=row["context_data"], run_after=run_after,
     )
     if gated(row):
-        _await_approval(ex)
+        # run_after - fired_at is kept as its place in the spacing: approved, it starts that long after the decision
+        ex.status = "awaiting_approval"
     return ex

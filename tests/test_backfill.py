@@ -194,3 +194,26 @@ async def test_a_running_backfill_fire_neither_blocks_nor_is_cancelled_by_on_tim
                                               " WHERE schedule_id = $1 AND trigger = 'backfill'", sid)
         assert backfill_row["status"] == "pending" and not backfill_row["cancel_requested"], policy
         await sim.reset()
+
+
+async def test_backfill_of_a_gated_workflow_awaits_approval_and_keeps_its_spacing(client, chime, auth) -> None:
+    from tests.ops_helpers import OPS_SCOPES
+
+    ops = auth(1, OPS_SCOPES)
+    wf = await make_workflow(client, ops, requires_approval=True)
+    sid = (await make_schedule(client, ops, wf, HOURLY))["schedule_id"]
+    status, body = await _backfill(client, ops, sid, hours_ago(3), hours_ago(0))
+    assert status == 202 and body["created"] == 3 and body["awaiting_approval"] is True
+    assert {f["run_after"] for f in body["fires"]} == {None}
+    ids = [f["execution_id"] for f in body["fires"]]
+    assert {r["status"] for r in await chime.dal.fetch(
+        "SELECT status FROM workflow_executions WHERE execution_id = ANY($1::uuid[])", ids)} == {"awaiting_approval"}
+    issued = await (await client.post("/api/v1/scheduler/approve/token/generate", headers=ops,
+                                      json={"execution_ids": ids})).get_json()
+    resp = await client.post("/api/v1/scheduler/approve", headers=ops, json={"token": issued["token"],
+                                                                              "action": "approve"})
+    assert resp.status_code == 200 and len((await resp.get_json())["approved_tasks"]) == 3
+    rows = await chime.dal.fetch("SELECT run_after FROM workflow_executions WHERE execution_id = ANY($1::uuid[])"
+                                 " ORDER BY scheduled_for", ids)
+    gaps = [(b["run_after"] - a["run_after"]).total_seconds() for a, b in zip(rows, rows[1:], strict=False)]
+    assert gaps == pytest.approx([0.2, 0.2])  # approved together, still started one every 0.2 s
