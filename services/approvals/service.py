@@ -9,6 +9,7 @@ invalid_token / already_used / expired in the error body and counts as a wrong t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from services.dal import AsyncDAL
 from services.errors import ApiError, Conflict, NotFound, ValidationFailed
 from services.fixit import service as fixits
 
+log = logging.getLogger("chime.ops")
 REFUSALS = {  # status in the body -> (HTTP status, error code, message)
     "invalid_token": (404, "token_not_found", "no such approval token in this community"),
     "already_used": (409, "token_already_used", "this approval token was already used"),
@@ -116,7 +118,12 @@ class ApprovalService:
             if refused is not None:
                 await attempts.failed(conn, community, actor, now)
         if refused is not None:
+            log.warning("approval token refused", extra={"event_type": "ops", "action": f"approval.{action}",
+                                                         "result": refused, "community_id": community})
             raise ApprovalRefused(refused, action)
+        log.info("approval decided", extra={"event_type": "ops", "action": f"approval.{action}",
+                                            "result": result["status"], "community_id": community,
+                                            "count": len(result["approved_tasks"]) + len(result["denied_tasks"])})
         return result
 
     async def _decide_runs(self, conn: asyncpg.Connection, principal: Principal, items: list[UUID], action: str,

@@ -18,6 +18,7 @@ limit and the one-live rule (also a partial unique index) are exact across proce
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound, TooManyRequests
 from services.fixit.plan import CANDIDATE_STATUSES, FAILING, HARD_CAP, Task, parse_window, plan
 
+log = logging.getLogger("chime.ops")
 FIXITS_PER_HOUR = 10
 LIVE = ("running", "awaiting_approval")
 UNFINISHED = ("pending", "running", "awaiting_approval")
@@ -328,7 +330,9 @@ class FixitService:
             await audit.record(conn, principal, "fixit.create", "fixit", fixit["fixit_id"], None, {
                 "mode": mode, "status": fixit["status"], **params, "tasks_retried": out["tasks_retried"],
                 "tasks_skipped": out["tasks_skipped"]}, at=now)
-            return out
+        log.info("fix-it created", extra={"event_type": "ops", "action": f"fixit.{mode}", "result": out["status"],
+                                          "community_id": community, "count": out["tasks_retried"]})
+        return out
 
     async def _check_rate(self, conn: asyncpg.Connection, community: int, now: datetime) -> None:
         hour_ago = now - timedelta(hours=1)
