@@ -30,7 +30,20 @@ from quart_schema import QuartSchema, RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from config import ConfigError, Settings, load_dotenv_file, load_settings
-from controllers import executions, health, hub, metrics, notifications, ops, schedules, workflows
+from controllers import (
+    approvals,
+    audit,
+    backfill,
+    executions,
+    fixit,
+    health,
+    hub,
+    metrics,
+    notifications,
+    ops,
+    schedules,
+    workflows,
+)
 from controllers.hub.web import add_headers, error_page, is_hub_path
 from services import jsoncodec
 from services.auth import SCOPES, verify_token
@@ -143,7 +156,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
-    api = (workflows.bp, schedules.bp, executions.bp, ops.bp, notifications.bp, hub.bp) if settings.serves_api else ()
+    api = (workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp, ops.bp,
+           notifications.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:
@@ -228,7 +242,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             response = await error_page(exc.status, exc.message, exc.code)
             response.headers.update(exc.headers)
             return response
-        return error_body(exc.message, exc.code, exc.details), exc.status, exc.headers
+        return {**exc.extra, **error_body(exc.message, exc.code, exc.details)}, exc.status, exc.headers
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _schema_error(exc: RequestSchemaValidationError):

@@ -88,7 +88,7 @@ async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
 @optional_body(ExecuteIn)
 @validate_response(ExecuteOut, 202)
 async def execute_workflow(workflow_id: UUID, data: ExecuteIn):
-    execution_id = await services().executions.start_manual(caller("schedules:write"), workflow_id,
-                                                            data.context_data or {}, data.dry_run)
-    return {"execution_id": execution_id, "workflow_id": workflow_id, "status": "pending",
+    execution_id, status = await services().executions.start_manual(caller("schedules:write"), workflow_id,
+                                                                    data.context_data or {}, data.dry_run)
+    return {"execution_id": execution_id, "workflow_id": workflow_id, "status": status,
             "dry_run": data.dry_run}, 202

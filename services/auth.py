@@ -11,7 +11,7 @@ from config import Settings
 from services.errors import Forbidden, Unauthorized
 
 SCOPES = ("schedules:read", "schedules:write", "workflows:read", "workflows:write",
-          "executions:read", "executions:write", "ops:read", "ops:write")
+          "executions:read", "executions:write", "ops:read", "ops:write", "approvals:write")
 
 
 @dataclass(frozen=True)

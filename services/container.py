@@ -11,11 +11,14 @@ from typing import Any
 
 from config import Settings
 from services import metrics
+from services.approvals.service import ApprovalService
+from services.backfill import BackfillService
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
 from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
+from services.fixit.service import FixitService
 from services.hub.sessions import HubSessions
 from services.migrations import apply_migrations, pending_migrations
 from services.notifications.duty import NotificationDuty
@@ -62,6 +65,9 @@ class Services:
         self.hub_sessions = HubSessions(self.dal, settings.hub_session_seconds)
         self.notification_targets = NotificationTargetService(self.dal, settings.allowed_hosts)
         self.sitrep = SitrepService(self.dal, settings)
+        self.fixits = FixitService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
+        self.approvals = ApprovalService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
+        self.backfill = BackfillService(self.dal, rate_per_second=settings.backfill_rate_per_second)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None

@@ -10,7 +10,8 @@ class ApiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> None:
+                 details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -19,6 +20,7 @@ class ApiError(Exception):
             self.status = status
         self.details = details
         self.headers = headers or {}
+        self.extra = extra or {}  # fields an operation adds to the error envelope (e.g. an approval's status)
 
 
 class ValidationFailed(ApiError):
@@ -56,3 +58,12 @@ class Unauthorized(ApiError):
 class Forbidden(ApiError):
     status = 403
     code = "insufficient_scope"
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float, code: str | None = None) -> None:
+        # Whole seconds, at least 1 (RFC 9110 delay-seconds).
+        super().__init__(message, code=code, headers={"Retry-After": str(max(1, int(-(-retry_after // 1))))})

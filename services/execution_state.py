@@ -8,6 +8,9 @@
 | pending, unowned             | cancelled                            | `cancel`, `end_queued`               |
 | pending/running, owned       | cancel_requested = true              | `cancel`, `request_cancel`           |
 | pending/running, owned, lease expired | abandoned (cancelled if cancel was requested) | `reap` (the leader)  |
+| awaiting_approval            | pending, unowned, run_after = now    | `approve` (a valid approval token)   |
+| awaiting_approval            | cancelled (error: the denial note)   | `deny`; `cancel`; `end_queued`       |
+| awaiting_approval, older than APPROVAL_TTL_SECONDS | expired        | `expire_awaiting` (the leader)       |
 
 Fencing: a result is written only by the (instance, epoch) that owns the row, and only while that lease is
 unexpired by the database's clock; otherwise the reaper owns the outcome. Either way there is one outcome.
@@ -61,7 +64,7 @@ RETURNING e.*
 """
 
 _QUEUED_SQL = """
-SELECT execution_id, schedule_id FROM workflow_executions
+SELECT execution_id, schedule_id, trigger FROM workflow_executions
 WHERE status = 'pending' AND instance_id IS NULL AND run_after <= $1
 ORDER BY run_after
 LIMIT $2
@@ -160,11 +163,48 @@ async def reap(conn: asyncpg.Connection, now: datetime, forget_after_seconds: fl
 
 
 async def end_queued(conn: asyncpg.Connection, schedule_ids: list[UUID], now: datetime, reason: str) -> int:
-    """Cancels the queued (unowned pending) rows of these schedules: buffered fires and waiting retries."""
+    """Cancels the queued (unowned pending) rows of these schedules: buffered fires, waiting retries, backfill
+    fires, and runs still awaiting approval."""
     done = await conn.execute(
         "UPDATE workflow_executions SET status = 'cancelled', finished_at = $2, error = $3"
-        " WHERE schedule_id = ANY($1::uuid[]) AND status = 'pending' AND instance_id IS NULL",
+        " WHERE schedule_id = ANY($1::uuid[])"
+        " AND (status = 'pending' AND instance_id IS NULL OR status = 'awaiting_approval')",
         schedule_ids, now, reason)
+    return int(done.split()[-1])
+
+
+async def approve(conn: asyncpg.Connection, community_id: int, execution_ids: list[UUID],
+                  now: datetime) -> list[asyncpg.Record]:
+    """Approved runs join the queue (unowned pending, due now): whichever worker takes them starts each once.
+    Rows no longer awaiting approval are left alone, so approving twice starts nothing twice. A backfill fire
+    keeps its place in the backfill's spacing (its planned delay, run_after - fired_at, counts from now)."""
+    rows = await conn.fetch(
+        "UPDATE workflow_executions SET status = 'pending', instance_id = NULL, lease_epoch = NULL,"
+        " run_after = $3::timestamptz + GREATEST(COALESCE(run_after - fired_at, interval '0'), interval '0')"
+        " WHERE execution_id = ANY($1::uuid[]) AND community_id = $2 AND status = 'awaiting_approval'"
+        " RETURNING *", execution_ids, community_id, now)
+    if rows:
+        await notify.queue_ready(conn)
+    return list(rows)
+
+
+async def deny(conn: asyncpg.Connection, community_id: int, execution_ids: list[UUID], now: datetime,
+               note: str) -> list[asyncpg.Record]:
+    """Denied runs end cancelled, with the denial note as their error."""
+    return list(await conn.fetch(
+        "UPDATE workflow_executions SET status = 'cancelled', finished_at = $3, error = $4"
+        " WHERE execution_id = ANY($1::uuid[]) AND community_id = $2 AND status = 'awaiting_approval'"
+        " RETURNING *", execution_ids, community_id, now, note))
+
+
+async def expire_awaiting(conn: asyncpg.Connection, fired_before: datetime, now: datetime, ttl_seconds: float,
+                          limit: int = 1000) -> int:
+    """Runs that waited for a decision since before `fired_before` end `expired` (the leader's approvals duty)."""
+    done = await conn.execute(
+        "UPDATE workflow_executions SET status = 'expired', finished_at = $2, error = $3"
+        " WHERE execution_id IN (SELECT execution_id FROM workflow_executions"
+        " WHERE status = 'awaiting_approval' AND fired_at < $1 ORDER BY fired_at LIMIT $4 FOR UPDATE SKIP LOCKED)",
+        fired_before, now, f"not approved within {ttl_seconds:g} s (APPROVAL_TTL_SECONDS)", limit)
     return int(done.split()[-1])
 
 
@@ -189,6 +229,11 @@ async def cancel(conn: asyncpg.Connection, community_id: int, execution_id: UUID
         execution_id, community_id)
     if row is None:
         raise NotFound(f"execution {execution_id} not found", code="execution_not_found")
+    if row["status"] == "awaiting_approval":
+        await conn.execute("UPDATE workflow_executions SET status = 'cancelled', finished_at = $2,"
+                           " error = 'cancelled by request', cancel_requested = true WHERE execution_id = $1",
+                           execution_id, now)
+        return await conn.fetchrow("SELECT * FROM workflow_executions WHERE execution_id = $1", execution_id)
     if row["status"] not in ("pending", "running"):
         raise Conflict(f"execution {execution_id} already ended ({row['status']})", code="invalid_state")
     await conn.execute(
@@ -215,18 +260,19 @@ async def take_queued(conn: asyncpg.Connection, owner: Owner, now: datetime, lim
 
     Per schedule the schedule row is locked (SKIP LOCKED: a claim or another taker holds it, try next round), so
     at most one queued row starts per schedule and only when no run of it is live (unless overlap is `allow`).
+    A running backfill fire is background history: it holds back other backfill fires, not the cadence's rows.
     Queued rows of paused or cancelled schedules, or of workflows deleted or inactive, are cancelled instead.
     """
     candidates = await conn.fetch(_QUEUED_SQL, now, limit * 4)
     if not candidates:
         return []
-    by_schedule: dict[UUID, list[UUID]] = {}
+    by_schedule: dict[UUID, list[asyncpg.Record]] = {}
     free: list[UUID] = []
     for c in candidates:
         if c["schedule_id"] is None:
             free.append(c["execution_id"])
         else:
-            by_schedule.setdefault(c["schedule_id"], []).append(c["execution_id"])
+            by_schedule.setdefault(c["schedule_id"], []).append(c)
     chosen: list[UUID] = []
     if free:
         chosen += [r["execution_id"] for r in await conn.fetch(
@@ -236,18 +282,22 @@ async def take_queued(conn: asyncpg.Connection, owner: Owner, now: datetime, lim
         locked = await conn.fetch(
             "SELECT schedule_id, status, overlap_policy FROM workflow_schedules WHERE schedule_id = ANY($1::uuid[])"
             " FOR UPDATE SKIP LOCKED", list(by_schedule))
-        busy = {r["schedule_id"] for r in await conn.fetch(
-            "SELECT DISTINCT schedule_id FROM workflow_executions WHERE schedule_id = ANY($1::uuid[])"
-            " AND status IN ('pending', 'running') AND instance_id IS NOT NULL", [r["schedule_id"] for r in locked])}
+        # schedule -> whether a live run of it is not a backfill fire
+        busy = {r["schedule_id"]: r["cadence"] for r in await conn.fetch(
+            "SELECT schedule_id, bool_or(trigger <> 'backfill') AS cadence FROM workflow_executions"
+            " WHERE schedule_id = ANY($1::uuid[]) AND status IN ('pending', 'running') AND instance_id IS NOT NULL"
+            " GROUP BY schedule_id", [r["schedule_id"] for r in locked])}
         stopped: list[UUID] = []
         for s in locked:
-            ids = by_schedule[s["schedule_id"]]
+            queued = by_schedule[s["schedule_id"]]
             if s["status"] in ("paused", "cancelled"):
                 stopped.append(s["schedule_id"])
             elif s["overlap_policy"] == "allow":
-                chosen += ids
+                chosen += [q["execution_id"] for q in queued]
             elif s["schedule_id"] not in busy:
-                chosen.append(ids[0])  # oldest first; the next one waits for this one to end
+                chosen.append(queued[0]["execution_id"])  # oldest first; the next one waits for this one to end
+            elif not busy[s["schedule_id"]]:  # only backfill runs: the cadence's queued rows need not wait
+                chosen += [q["execution_id"] for q in queued if q["trigger"] != "backfill"][:1]
         if stopped:
             await end_queued(conn, stopped, now, "schedule is paused or cancelled")
     if not chosen:

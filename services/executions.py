@@ -1,4 +1,5 @@
-"""Execution history queries, manual workflow runs and cancellation, community-scoped like everything else."""
+"""Execution history queries, manual workflow runs and cancellation, community-scoped like everything else.
+Writes are recorded in the audit trail in their own transaction (services.audit)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
-from services import execution_state, firing, notify
+from services import audit, execution_state, firing, notify
+from services.approvals import tokens
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound
@@ -41,8 +43,9 @@ class ExecutionService:
         self.scheduler: SchedulerRuntime | None = None  # set once this process runs executions
 
     async def start_manual(self, principal: Principal, workflow_id: UUID, context: dict[str, Any],
-                           dry_run: bool) -> UUID:
-        """POST /workflows/{id}/execute: a run outside any schedule, started in this process."""
+                           dry_run: bool) -> tuple[UUID, str]:
+        """POST /workflows/{id}/execute: a run outside any schedule, started in this process (or awaiting
+        approval when the workflow requires it). Returns (execution_id, status)."""
         # Without a runner here (ROLE=api, or a fenced lease) the run is queued for any worker.
         owner = self.scheduler.owner() if self.scheduler is not None else None
         async with self.dal.transaction() as conn:
@@ -52,13 +55,18 @@ class ExecutionService:
                 raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
             if wf["status"] != "active":
                 raise Conflict(f"workflow {workflow_id} is {wf['status']}", code="workflow_inactive")
-            plan = firing.plan_workflow_run(wf, context, self.clock(), owner, dry_run)
-            await firing.insert(conn, [plan.execution])
-            if plan.dispatch is None:
+            now = self.clock()
+            plan = firing.plan_workflow_run(wf, context, now, owner, dry_run)
+            ex = plan.execution
+            inserted = await firing.insert(conn, [ex])
+            await tokens.issue_for_runs(conn, [ex], inserted, now)
+            await audit.record(conn, principal, "workflow.execute", "execution", ex.execution_id, None, {
+                "workflow_id": workflow_id, "status": ex.status, "dry_run": dry_run}, at=now)
+            if ex.status == "pending" and plan.dispatch is None:
                 await notify.queue_ready(conn)
         if plan.dispatch is not None and self.scheduler is not None:
             self.scheduler.runner.submit(plan.dispatch)
-        return plan.execution.execution_id
+        return ex.execution_id, ex.status
 
     async def list(self, principal: Principal, *, schedule_id: UUID | None = None, workflow_id: UUID | None = None,
                    status: str | None = None, trigger: str | None = None, since: datetime | None = None,
@@ -81,7 +89,11 @@ class ExecutionService:
     async def cancel(self, principal: Principal, execution_id: UUID) -> asyncpg.Record:
         """Pending runs end at once; a running one is stopped by whichever process runs it."""
         async with self.dal.transaction() as conn:
-            row = await execution_state.cancel(conn, principal.community_id, execution_id, self.clock())
+            now = self.clock()
+            before = await conn.fetchrow("SELECT * FROM workflow_executions WHERE execution_id = $1"
+                                         " AND community_id = $2", execution_id, principal.community_id)
+            row = await execution_state.cancel(conn, principal.community_id, execution_id, now)
+            await audit.record(conn, principal, "execution.cancel", "execution", execution_id, before, row, at=now)
         if self.scheduler is not None:
             self.scheduler.runner.cancel(execution_id)
         return row

@@ -1,8 +1,13 @@
 """The fire module: the one place that creates execution rows, and the one overlap policy that shapes them.
 
 Every kind of row starts here: scheduled fires (trigger `schedule`/`catchup`, or recorded `missed`/`skipped`),
-manual runs of a schedule or a workflow, buffered fires and retries. Callers plan rows with the functions
-below and write them with `insert`, one statement per batch; nothing else INSERTs into workflow_executions.
+manual runs of a schedule or a workflow, buffered fires, retries (automatic or a fix-it's) and backfill fires.
+Callers plan rows with the functions below and write them with `insert`, one statement per batch; nothing else
+INSERTs into workflow_executions.
+
+Approval gate: a fire of a workflow with `requires_approval` is written `awaiting_approval`, neither dispatched
+nor owned and with no overlap action taken; it is not a live run (it blocks nothing). Approving it queues it
+(services.execution_state.approve) and the queue starts it when no run of its schedule is live.
 Status changes after creation belong to services.execution_state; the schedule's own columns to
 services.schedule_state.
 """
@@ -79,8 +84,10 @@ class NewExecution:
 
     @property
     def counts(self) -> bool:
-        """Whether this row counts toward its schedule's max_executions (a retry repeats a fire, not adds one)."""
-        return self.schedule_id is not None and self.trigger != "retry" and self.status not in NOT_RUN
+        """Whether this row counts toward its schedule's max_executions (a retry repeats a fire, not adds one;
+        a backfill fire is history, not the cadence). An awaiting_approval fire counts, like any fire."""
+        return self.schedule_id is not None and self.trigger not in ("retry", "backfill") and \
+            self.status not in NOT_RUN
 
     @property
     def done(self) -> bool:
@@ -93,11 +100,13 @@ class Live:
 
     `running` are live runs: owned by a process (dispatched or running). `buffered` wait for the live run to
     end. `queued_retries` wait for their backoff and are NOT live: they neither block nor count as overlap.
+    `backfill` rows (queued or running) are background history: they neither block nor are cancelled.
     """
 
     running: list[UUID] = field(default_factory=list)
     buffered: list[UUID] = field(default_factory=list)
     queued_retries: list[UUID] = field(default_factory=list)
+    backfill: list[UUID] = field(default_factory=list)
 
 
 @dataclass
@@ -155,7 +164,9 @@ async def live_runs(conn: asyncpg.Connection, schedule_ids: list[UUID]) -> dict[
         return out
     for r in await conn.fetch(_LIVE_SQL, schedule_ids):
         live = out.setdefault(r["schedule_id"], Live())
-        if r["owned"]:
+        if r["trigger"] == "backfill":
+            live.backfill.append(r["execution_id"])
+        elif r["owned"]:
             live.running.append(r["execution_id"])
         elif r["trigger"] == "retry":
             live.queued_retries.append(r["execution_id"])
@@ -181,6 +192,16 @@ def overlap(policy: str, live: Live | None) -> tuple[str, str | None]:
 
 def is_empty(definition: dict[str, Any] | None) -> bool:
     return not definition or not definition.get("nodes")
+
+
+def gated(row: Any) -> bool:
+    """Whether the workflow (or a schedule row joined with it) requires each run to be approved."""
+    return bool(row.get("requires_approval"))
+
+
+def _await_approval(ex: NewExecution) -> Plan:
+    ex.status, ex.owner, ex.run_after = "awaiting_approval", None, None
+    return Plan(ex)
 
 
 def schedule_vars(row: Any) -> dict[str, Any]:
@@ -214,6 +235,8 @@ def dispatch_from_row(row: Any) -> Dispatch:
 def _run_or_queue(ex: NewExecution, row: Any, action: str, live: Live | None, owner: Owner | None,
                   now: datetime) -> Plan:
     """Applies an overlap action to a planned row (status pending) and says what to run and cancel."""
+    if gated(row):
+        return _await_approval(ex)  # nothing runs or is cancelled before a decision
     plan = Plan(ex)
     if action == "buffer":
         ex.owner, ex.run_after = None, now  # started by whichever process sees the live run end
@@ -293,10 +316,12 @@ def plan_manual(row: Any, live: Live | None, now: datetime, owner: Owner | None,
 def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner | None,
                       dry_run: bool) -> Plan:
     """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request
-    (or queued for any worker when this process runs none)."""
+    (or queued for any worker when this process runs none). A dry run sends nothing, so it needs no approval."""
     ex = NewExecution(schedule_id=None, workflow_id=workflow["workflow_id"], community_id=workflow["community_id"],
                       scheduled_for=now, fired_at=now, status="pending", trigger="manual", owner=owner,
                       context=context, dry_run=dry_run, run_after=None if owner else now)
+    if gated(workflow) and not dry_run:
+        return _await_approval(ex)
     return Plan(ex, dispatch=dispatch_for(ex, workflow) if owner else None)
 
 
@@ -326,3 +351,30 @@ def plan_retry(parent: Any, retry_config: dict[str, Any] | None, now: datetime) 
         context=parent["context_data"], run_after=run_after, attempt=attempt + 1,
         parent_execution_id=parent["execution_id"],
     )
+
+
+def plan_fixit_retry(parent: Any, now: datetime, run_after: datetime) -> NewExecution:
+    """A fix-it's retry of a finished row: like `plan_retry` (same fire instant, attempt + 1, queued), but the
+    fix-it decided that it runs and when, so the workflow's retry_config is not consulted."""
+    return NewExecution(
+        schedule_id=parent["schedule_id"], workflow_id=parent["workflow_id"], community_id=parent["community_id"],
+        scheduled_for=parent["scheduled_for"], fired_at=now, status="pending", trigger="retry", owner=None,
+        context=parent["context_data"], run_after=run_after, attempt=parent["attempt"] + 1,
+        parent_execution_id=parent["execution_id"],
+    )
+
+
+def plan_backfill(row: Any, fire: datetime, now: datetime, run_after: datetime) -> NewExecution:
+    """A past fire of a locked schedule row (joined with its workflow), queued to start at `run_after`.
+
+    Keyed by the fire instant like the claim's rows, so a fire that already has an execution is never run again.
+    No overlap action: backfill rows neither block nor cancel on-time runs (see `Live`)."""
+    ex = NewExecution(
+        schedule_id=row["schedule_id"], workflow_id=row["workflow_id"], community_id=row["community_id"],
+        scheduled_for=fire, fired_at=now, status="pending", trigger="backfill", owner=None,
+        context=row["context_data"], run_after=run_after,
+    )
+    if gated(row):
+        # run_after - fired_at is kept as its place in the spacing: approved, it starts that long after the decision
+        ex.status = "awaiting_approval"
+    return ex

@@ -4,7 +4,8 @@ quart-schema documents success bodies; this adds what it cannot know:
 
 * the error responses of every operation (ErrorOut, the format of docs/design.md "Errors"): 400 everywhere
   (NUL in a query or path, validation), 401/403 where a token is needed, 404 where a path names an object,
-  413/415 where a JSON body is read, and the semantic 409/412 an operation declares with `error_responses`;
+  413/415 where a JSON body is read, and the semantic 404/409/410/412/429 an operation declares with
+  `error_responses` (429 with its Retry-After header);
 * per-operation `security` (`[]` for the probes, the health document and the docs pages);
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
@@ -41,15 +42,17 @@ ERROR_DESCRIPTIONS = {
     "403": "The token lacks the scope this operation needs",
     "404": "No such object in the caller's community (other communities' objects answer 404 too)",
     "409": "The object's state does not allow this operation",
+    "410": "The object existed but has expired (an approval token)",
     "412": "If-Match names a version that is stale or was never issued",
     "413": "The request body is larger than MAX_BODY_BYTES; the connection is closed (`Connection: close`)",
     "415": "The request body is not application/json",
     "503": "The database cannot be read right now (the message says why); try again after `Retry-After` seconds",
+    "429": "Rate limited; Retry-After says how many seconds to wait",
 }
 
 
 def error_responses(*statuses: int) -> Callable[[F], F]:
-    """Declares the semantic errors (409, 412) an operation can answer, for the OpenAPI document."""
+    """Declares the semantic errors (404, 409, 410, 412, 429) an operation can answer, for the OpenAPI document."""
 
     def decorator(func: F) -> F:
         setattr(func, ERRORS_ATTRIBUTE, {*getattr(func, ERRORS_ATTRIBUTE, ()), *(str(s) for s in statuses)})
@@ -119,6 +122,9 @@ def _error_response(status: str) -> dict[str, Any]:
         response["headers"] = {"WWW-Authenticate": {
             "description": 'Bearer challenge, e.g. `Bearer realm="chime", error="invalid_token"`',
             "required": True, "schema": {"type": "string"}}}
+    if status == "429":
+        response["headers"] = {"Retry-After": {"description": "seconds until a retry may succeed", "required": True,
+                                               "schema": {"type": "integer", "minimum": 1}}}
     return response
 
 
@@ -145,7 +151,8 @@ def _complete_operation(path: str, operation: dict[str, Any], func: Callable) ->
 
 
 # Where each created id can be used next: (source operationId, status, body field) -> target operationIds.
-# Every parameter named like the field (path or query) is filled; `body:` targets take it in the JSON body.
+# Every parameter named like the field (path or query) is filled; `body:` targets take it in the JSON body;
+# `target@name` fills the path parameter `name` instead (the fix-it's id is `execution_id` in its body).
 LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("post_create_workflow", "201", "workflow_id"): (
         "get_get_workflow", "put_replace_workflow", "delete_delete_workflow", "post_validate_workflow",
@@ -154,7 +161,7 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("post_create_schedule", "201", "schedule_id"): (
         "get_get_schedule", "put_replace_schedule", "patch_patch_schedule", "delete_delete_schedule",
         "get_next_runs", "get_schedule_executions", "post_pause_schedule", "post_resume_schedule",
-        "post_snooze_schedule", "post_run_schedule_now", "post_cancel_schedule",
+        "post_snooze_schedule", "post_run_schedule_now", "post_cancel_schedule", "post_backfill_schedule",
     ),
     ("post_create_notification_target", "201", "target_id"): (
         "get_get_notification_target", "put_replace_notification_target", "delete_delete_notification_target",
@@ -162,6 +169,9 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ),
     ("post_execute_workflow", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),
     ("post_run_schedule_now", "202", "execution_id"): ("get_get_execution", "post_cancel_execution"),
+    ("post_create_fixit", "200", "execution_id"): ("get_get_fixit@fixit_id",),
+    ("post_create_fixit", "202", "execution_id"): ("get_get_fixit@fixit_id",),
+    ("post_generate_approval_token", "201", "token"): ("body:post_approve",),
 }
 
 
@@ -174,7 +184,7 @@ def _add_links(doc: dict[str, Any], operations: dict[str, tuple[str, str]]) -> N
         expression = f"$response.body#/{field}"
         for target in targets:
             in_body = target.startswith("body:")
-            target_id = target.removeprefix("body:")
+            target_id, _, param = target.removeprefix("body:").partition("@")
             if target_id not in operations:
                 raise KeyError(f"OpenAPI link target {target_id} is not an operation")
             link: dict[str, Any] = {"operationId": target_id,
@@ -182,7 +192,7 @@ def _add_links(doc: dict[str, Any], operations: dict[str, tuple[str, str]]) -> N
             if in_body:
                 link["requestBody"] = {field: expression}
             else:
-                link["parameters"] = {f"path.{field}": expression}
+                link["parameters"] = {f"path.{param or field}": expression}
             links[_link_name(target_id)] = link
 
 

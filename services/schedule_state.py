@@ -34,6 +34,7 @@ from uuid import UUID
 import asyncpg
 
 from services import execution_state, firing, notify, outbox
+from services.approvals import tokens as approval_tokens
 from services.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from services.firing import Dispatch, Owner, Plan
 from services.timing import TimingError, due_at, first_fire, next_fire_time, spec_from, spec_from_row
@@ -51,17 +52,19 @@ ALLOWED = {
     "snooze": ("active", "paused"),
     "cancel": ("active", "paused", "completed"),
     "manual fire": ("active", "paused", "completed"),
+    # queued backfill rows of a paused or cancelled schedule would be cancelled by the queue, so refuse up front
+    "backfill": ("active", "completed"),
 }
 
 _LOCKED_SQL = """
-SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret
+SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret, w.requires_approval
 FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id
 WHERE s.schedule_id = $1 AND s.community_id = $2
 FOR UPDATE OF s
 """
 
 _DUE_SQL = """
-SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret
+SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret, w.requires_approval
 FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id
 WHERE s.status = 'active' AND s.next_due_at <= $1
 ORDER BY s.next_due_at
@@ -188,6 +191,7 @@ async def _apply(conn: asyncpg.Connection, items: list[_Advance], now: datetime,
     """Inserts the planned rows, cancels what they displace and advances their schedules, all in one go."""
     inserted = await firing.insert(conn, [it.plan.execution for it in items])
     await _advance(conn, items, inserted)
+    await approval_tokens.issue_for_runs(conn, [it.plan.execution for it in items], inserted, now)
     await outbox.emit(conn, [(ex.community_id, "execution.missed", {
         "execution_id": str(ex.execution_id), "schedule_id": str(ex.schedule_id), "workflow_id": str(ex.workflow_id),
         "status": "missed", "scheduled_for": ex.scheduled_for.isoformat(), "error": ex.error})

@@ -1,8 +1,9 @@
 """ScheduleService: the schedule API's logic (validation, reads, previews) over the schedule state machine.
 
-Every change runs in one transaction under the schedule's row lock (services.schedule_state); what a change
-fires is handed to this process's scheduler after the commit. The service holds the process's
-SchedulerRuntime (and through it the APScheduler AsyncIOScheduler); the container builds and starts it.
+Every change runs in one transaction under the schedule's row lock (services.schedule_state), with its audit
+event (services.audit); what a change fires is handed to this process's scheduler after the commit. The service
+holds the process's SchedulerRuntime (and through it the APScheduler AsyncIOScheduler); the container builds
+and starts it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services import schedule_state
+from services import audit, schedule_state
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import NotFound, ValidationFailed
@@ -134,7 +135,9 @@ class ScheduleService:
                 conn, schedule_id=uuid4(), workflow_id=body.workflow_id, community_id=principal.community_id,
                 name=body.name, config=cfg.model_dump(), anchor=spec.anchor, context=context,
                 user_id=principal.user_id, now=now)
-            return await self._read(conn, principal.community_id, row["schedule_id"])
+            out = await self._read(conn, principal.community_id, row["schedule_id"])
+            await audit.record(conn, principal, "schedule.create", "schedule", out["schedule_id"], None, out, at=now)
+            return out
 
     async def replace(self, principal: Principal, schedule_id: UUID, body: ScheduleReplace,
                       if_match: int | None) -> asyncpg.Record:
@@ -181,6 +184,7 @@ class ScheduleService:
                 workflow_id=workflow_id or row["workflow_id"], user_id=principal.user_id, now=now,
                 owner=self._owner(), catchup_after=self.catchup_after)
             out = await self._read(conn, principal.community_id, schedule_id)
+            await audit.record(conn, principal, "schedule.update", "schedule", schedule_id, row, out, at=now)
         self._deliver(fired)
         return out
 
@@ -188,9 +192,12 @@ class ScheduleService:
         async with self.dal.transaction() as conn:
             row = await schedule_state.lock(conn, principal.community_id, schedule_id)
             schedule_state.check_version(row, if_match)
-            await schedule_state.delete(conn, row, self.clock())
+            before = await self._read(conn, principal.community_id, schedule_id)
+            now = self.clock()
+            await schedule_state.delete(conn, row, now)
+            await audit.record(conn, principal, "schedule.delete", "schedule", schedule_id, before, None, at=now)
 
-    async def _lifecycle(self, principal: Principal, schedule_id: UUID, if_match: int | None,
+    async def _lifecycle(self, principal: Principal, schedule_id: UUID, if_match: int | None, name: str,
                          action: Callable[..., Any]) -> asyncpg.Record:
         async with self.dal.transaction() as conn:
             row = await schedule_state.lock(conn, principal.community_id, schedule_id)
@@ -198,28 +205,29 @@ class ScheduleService:
             result = await action(conn, row)
             fired = result[1] if isinstance(result, tuple) else Fired()
             out = await self._read(conn, principal.community_id, schedule_id)
+            await audit.record(conn, principal, f"schedule.{name}", "schedule", schedule_id, row, out)
         self._deliver(fired)
         return out
 
     async def pause(self, principal: Principal, schedule_id: UUID, note: str | None,
                     if_match: int | None = None) -> asyncpg.Record:
-        return await self._lifecycle(principal, schedule_id, if_match, lambda conn, row: schedule_state.pause(
-            conn, row, note=note, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
+        return await self._lifecycle(principal, schedule_id, if_match, "pause", lambda c, r: schedule_state.pause(
+            c, r, note=note, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
             catchup_after=self.catchup_after))
 
     async def resume(self, principal: Principal, schedule_id: UUID, if_match: int | None = None) -> asyncpg.Record:
-        return await self._lifecycle(principal, schedule_id, if_match, lambda conn, row: schedule_state.resume(
-            conn, row, user_id=principal.user_id, now=self.clock()))
+        return await self._lifecycle(principal, schedule_id, if_match, "resume", lambda conn, row:
+                                     schedule_state.resume(conn, row, user_id=principal.user_id, now=self.clock()))
 
     async def snooze(self, principal: Principal, schedule_id: UUID, until: datetime,
                      if_match: int | None = None) -> asyncpg.Record:
-        return await self._lifecycle(principal, schedule_id, if_match, lambda conn, row: schedule_state.snooze(
-            conn, row, until=until, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
+        return await self._lifecycle(principal, schedule_id, if_match, "snooze", lambda c, r: schedule_state.snooze(
+            c, r, until=until, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
             catchup_after=self.catchup_after))
 
     async def cancel(self, principal: Principal, schedule_id: UUID, if_match: int | None = None) -> asyncpg.Record:
-        return await self._lifecycle(principal, schedule_id, if_match, lambda conn, row: schedule_state.cancel(
-            conn, row, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
+        return await self._lifecycle(principal, schedule_id, if_match, "cancel", lambda c, r: schedule_state.cancel(
+            c, r, user_id=principal.user_id, now=self.clock(), owner=self._owner(),
             catchup_after=self.catchup_after))
 
     async def run_now(self, principal: Principal, schedule_id: UUID, force: bool,
@@ -227,7 +235,10 @@ class ScheduleService:
         async with self.dal.transaction() as conn:
             row = await schedule_state.lock(conn, principal.community_id, schedule_id)
             schedule_state.check_version(row, if_match)
+            now = self.clock()
             execution_id, status, fired = await schedule_state.manual_fire(
-                conn, row, self.clock(), self._owner(), force=force, catchup_after=self.catchup_after)
+                conn, row, now, self._owner(), force=force, catchup_after=self.catchup_after)
+            await audit.record(conn, principal, "schedule.run_now", "schedule", schedule_id, None,
+                               {"execution_id": execution_id, "status": status, "force": force}, at=now)
         self._deliver(fired)
         return execution_id, status

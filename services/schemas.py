@@ -293,6 +293,8 @@ class WorkflowIn(InputModel):
     retry_config: RetryConfig | None = None
     # Signs outbound calls (X-Chime-Signature); write-only, never returned.
     hmac_secret: str | None = Field(None, min_length=16, max_length=256)
+    # Each run waits (awaiting_approval) until approved through POST /api/v1/scheduler/approve.
+    requires_approval: StrictBool = False
 
 
 class DefinitionCheck(InputModel):
@@ -328,6 +330,7 @@ class WorkflowOut(BaseModel):
     status: str
     retry_config: RetryConfig | None = None
     has_hmac_secret: bool = False
+    requires_approval: bool = False
     created_by: str | None
     updated_by: str | None
     version: int

@@ -1,4 +1,5 @@
-"""Workflows registry: community-scoped CRUD, definitions checked by the engine before they are stored."""
+"""Workflows registry: community-scoped CRUD, definitions checked by the engine before they are stored.
+Every write is recorded in the audit trail in its own transaction (services.audit)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services import audit
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.engine import definition_problems
@@ -48,12 +50,17 @@ class WorkflowService:
 
     async def create(self, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
         require_valid(body.definition)
-        return await self.dal.fetchrow(
-            "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status, retry_config,"
-            " hmac_secret, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
-            uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
-            body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret, principal.user_id,
-        )
+        async with self.dal.transaction() as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
+                " retry_config, hmac_secret, requires_approval, created_by, updated_by)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
+                uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
+                body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
+                body.requires_approval, principal.user_id,
+            )
+            await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
+            return row
 
     async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
         rows = await self.dal.fetch(
@@ -66,24 +73,30 @@ class WorkflowService:
     async def replace(self, principal: Principal, workflow_id: UUID, body: WorkflowIn,
                       if_match: int | None) -> asyncpg.Record:
         require_valid(body.definition)
-        # hmac_secret is write-only: leaving it out keeps the stored one.
-        row = await self.dal.fetchrow(
-            "UPDATE workflows SET name = $3, description = $4, definition = $5, status = $6, updated_by = $7,"
-            " retry_config = $9, hmac_secret = COALESCE($10, hmac_secret), version = version + 1, updated_at = now()"
-            " WHERE workflow_id = $1 AND community_id = $2 AND ($8::int IS NULL OR version = $8) RETURNING *",
-            workflow_id, principal.community_id, body.name, body.description, body.definition, body.status,
-            principal.user_id, if_match, body.retry_config.model_dump() if body.retry_config else None,
-            body.hmac_secret,
-        )
-        if row is None:
-            await self.get_row(principal, workflow_id)
-            raise PreconditionFailed(f"workflow {workflow_id} has changed; If-Match {if_match} is stale")
-        return row
+        async with self.dal.transaction() as conn:
+            before = await conn.fetchrow(
+                "SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
+                workflow_id, principal.community_id)
+            if before is None:
+                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+            if if_match is not None and if_match != before["version"]:
+                raise PreconditionFailed(f"workflow {workflow_id} has changed; If-Match {if_match} is stale")
+            # hmac_secret is write-only: leaving it out keeps the stored one.
+            row = await conn.fetchrow(
+                "UPDATE workflows SET name = $2, description = $3, definition = $4, status = $5, updated_by = $6,"
+                " retry_config = $7, hmac_secret = COALESCE($8, hmac_secret), requires_approval = $9,"
+                " version = version + 1, updated_at = now() WHERE workflow_id = $1 RETURNING *",
+                workflow_id, body.name, body.description, body.definition, body.status, principal.user_id,
+                body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
+                body.requires_approval,
+            )
+            await audit.record(conn, principal, "workflow.update", "workflow", workflow_id, before, row)
+            return row
 
     async def delete(self, principal: Principal, workflow_id: UUID, if_match: int | None = None) -> None:
         async with self.dal.transaction() as conn:
             row = await conn.fetchrow(
-                "SELECT workflow_id, version FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
+                "SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
                 workflow_id, principal.community_id,
             )
             if row is None:
@@ -98,3 +111,4 @@ class WorkflowService:
                 raise Conflict(f"workflow {workflow_id} still has {live} active schedule(s); cancel them first",
                                code="workflow_in_use")
             await conn.execute("DELETE FROM workflows WHERE workflow_id = $1", workflow_id)
+            await audit.record(conn, principal, "workflow.delete", "workflow", workflow_id, row, None)

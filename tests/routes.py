@@ -61,8 +61,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 @dataclass(frozen=True)
 class Call:
     """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {D} a schedule the hub's
-    cancel/delete may end, {T} a notification target (filled per test). `form` is sent as a form (the hub), `body`
-    as JSON (the API)."""
+    cancel/delete may end, {T} a notification target, {F} a fix-it, {K} an approval token (filled per test).
+    `form` is sent as a form (the hub), `body` as JSON (the API)."""
 
     method: str
     path: str
@@ -171,6 +171,16 @@ REQUESTS: dict[Op, Call] = {
     ("PUT", TARGETS + "/<uuid:target_id>"): Call("PUT", T, {**CHAT_TARGET, "name": "renamed"}),
     ("DELETE", TARGETS + "/<uuid:target_id>"): Call("DELETE", T),
     ("GET", TARGETS + "/<uuid:target_id>/deliveries"): Call("GET", T + "/deliveries"),
+    ("POST", "/api/v1/schedules/<uuid:schedule_id>/backfill"): Call(
+        "POST", S + "/backfill", {"start": "2024-01-01T00:00:00Z", "end": "2024-01-02T00:00:00Z"}),
+    ("POST", "/api/v1/scheduler/fix-it"): Call(
+        "POST", "/api/v1/scheduler/fix-it", {"mode": "greedy", "schedule_ids": ["{S}"], "dry_run": True}),
+    ("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"): Call("GET", "/api/v1/scheduler/fix-it/{F}"),
+    ("POST", "/api/v1/scheduler/approve/token/generate"): Call(
+        "POST", "/api/v1/scheduler/approve/token/generate", {"execution_ids": ["{E}"]}),
+    ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{K}",
+                                                                                        "action": "approve"}),
+    ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
 }
 
 _TABLES = {
@@ -181,6 +191,10 @@ _TABLES = {
                         "execution_id IN (SELECT execution_id FROM workflow_executions WHERE community_id = $1)"),
     "notification_targets": ("target_id", "community_id = $1"),
     "notification_deliveries": ("delivery_id", "community_id = $1"),
+    "audit_events": ("event_id", "community_id = $1"),
+    "fixits": ("fixit_id", "community_id = $1"),
+    "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
+    "approval_tokens": ("approval_id", "community_id = $1"),
 }
 
 

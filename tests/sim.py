@@ -37,7 +37,8 @@ class Sim:
 
     async def reset(self) -> None:
         for table in ("execution_steps", "workflow_executions", "workflow_schedules", "workflows",
-                      "scheduler_instances", "notification_deliveries", "notification_targets", "event_outbox"):
+                      "scheduler_instances", "notification_deliveries", "notification_targets", "event_outbox",
+                      "audit_events", "fixit_tasks", "fixits", "approval_tokens", "approval_attempts"):
             await self.dal.execute(f"DELETE FROM {table}")  # cheaper than TRUNCATE for a handful of rows
         epoch = await self.dal.fetchval(
             "INSERT INTO scheduler_instances (instance_id, hostname, pid, epoch, expires_at)"

@@ -28,7 +28,7 @@ from tests.routes import (
 )
 
 READ, WRITE = "schedules:read", "schedules:write"
-OPS_READ, OPS_WRITE = "ops:read", "ops:write"
+OPS_READ, OPS_WRITE, APPROVE = "ops:read", "ops:write", "approvals:write"
 TARGETS = "/api/v1/notification-targets"
 T = TARGETS + "/<uuid:target_id>"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
@@ -54,6 +54,8 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("GET", T + "/deliveries"): OPS_READ,
     ("POST", TARGETS): OPS_WRITE,
     ("PUT", T): OPS_WRITE,
+    ("GET", "/api/v1/audit"): OPS_READ,
+    ("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"): OPS_READ,
     ("POST", "/api/v1/workflows"): WRITE,
     ("PUT", W): WRITE,
     ("POST", W + "/execute"): WRITE,
@@ -84,6 +86,10 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", "/hub/schedules/<uuid:schedule_id>/cancel"): WRITE,
     ("POST", "/hub/schedules/<uuid:schedule_id>/delete"): WRITE,
     ("POST", E + "/cancel"): WRITE,
+    ("POST", S + "/backfill"): WRITE,
+    ("POST", "/api/v1/scheduler/fix-it"): OPS_WRITE,
+    ("POST", "/api/v1/scheduler/approve/token/generate"): APPROVE,
+    ("POST", "/api/v1/scheduler/approve"): APPROVE,
     ("POST", S + "/cancel"): WRITE,
     ("DELETE", S): WRITE,
     ("DELETE", W): WRITE,
@@ -131,6 +137,15 @@ async def test_each_operation_is_refused_without_its_scope(client, chime, bearer
     target = await client.post(TARGETS, headers=owner, json=CHAT_TARGET)
     ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": doomed,
            "T": (await target.get_json())["target_id"]}
+    fixit = await client.post("/api/v1/scheduler/fix-it", headers=owner, json={"mode": "greedy", "dry_run": True})
+    ids["F"] = (await fixit.get_json())["execution_id"]
+    gated = await make_workflow(client, owner, requires_approval=True)
+    gated_sid = (await make_schedule(client, owner, gated, FAR))["schedule_id"]
+    waiting = await (await client.post(f"/api/v1/schedules/{gated_sid}/run-now", headers=owner)).get_json()
+    assert waiting["status"] == "awaiting_approval", waiting
+    issued = await client.post("/api/v1/scheduler/approve/token/generate", headers=owner,
+                               json={"execution_ids": [waiting["execution_id"]]})
+    ids["K"] = (await issued.get_json())["token"]
 
     for op, scope in REQUIRED_SCOPE.items():
         call = REQUESTS[op]

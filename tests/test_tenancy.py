@@ -1,7 +1,9 @@
 """Tenancy, table-driven over every operation in the app's URL map.
 
-Community 1 owns a workflow W1 (a 60 s run), a schedule S1 and a running execution E1; community 2 owns W2, S2
-and E2. With a token of community 2 holding every scope:
+Community 1 owns a workflow W1 (a 60 s run), a schedule S1, a running execution E1, a notification target T1, a
+fix-it F1 and an approval token K1 (for a run of an approval-gated workflow); community 2 owns W2, S2, E2, T2
+and F2. With a token of
+community 2 holding every scope:
 - "404" probes name community 1's objects (in the path or the body): the answer is 404 and no row of any
   community changes;
 - "list" probes (also filtered by community 1's ids) return only community 2's rows, and change nothing;
@@ -39,7 +41,7 @@ from tests.routes import (
     snapshot,
 )
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1"}  # placeholders -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1"}  # -> community 1's objects
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Probe:
     control: int | None = None  # status the owner gets for the same call (run after every probe)
     control_as: int = 1
     control_ids: dict[str, str] | None = None
+    id_field: str | None = None  # list probes: the items' id field (default: from the path, e.g. schedule_id)
 
     @property
     def request(self) -> Call:
@@ -90,6 +93,9 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/scheduler/sitrep"), "own"),
     Probe(op("POST", TARGETS), "own"),
     Probe(op("PUT", TARGET), control=200),
+    Probe(op("GET", "/api/v1/audit"), "list", own=("S2", "W2"), id_field="target_id"),
+    Probe(op("GET", "/api/v1/audit"), "list", query="?target_id={S}", id_field="target_id"),
+    Probe(op("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"), control=200),
     Probe(op("GET", SCHEDULE), control=200),
     Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
     Probe(op("GET", SCHEDULE + "/executions"), control=200),
@@ -112,6 +118,13 @@ PROBES: list[Probe] = [
     Probe(op("POST", "/hub/preview"), "own"),
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
+    # A fix-it of one's own community, limited to the other community's schedule.
+    Probe(op("POST", "/api/v1/scheduler/fix-it"), control=200),
+    Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409),  # E1 runs: not awaiting approval
+    Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409,
+          call=Call("POST", "/api/v1/scheduler/approve/token/generate", {"fixit_id": "{F}"})),  # a dry run
+    Probe(op("POST", "/api/v1/scheduler/approve"), control=200),
+    Probe(op("POST", SCHEDULE + "/backfill"), control=202),
     # Creating in one's own community, against the other community's workflow.
     Probe(op("POST", "/api/v1/schedules"), control=201),
     # Replacing one's own schedule, moving it onto the other community's workflow.
@@ -156,7 +169,7 @@ def test_every_operation_has_a_tenancy_probe(settings) -> None:
 def _item_ids(probe: Probe, body: dict) -> set[str]:
     """The ids of a list answer's items (`/api/v1/schedules` -> schedule_id, ...)."""
     kind = probe.op[1].rstrip("/").rsplit("/", 1)[-1]  # schedules | workflows | executions | notification-targets
-    field = "target_id" if kind == "notification-targets" else kind[:-1] + "_id"
+    field = probe.id_field or ("target_id" if kind == "notification-targets" else kind[:-1] + "_id")
     return {str(item[field]) for item in body["items"]}
 
 
@@ -192,6 +205,18 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
         assert resp.status_code == 201, await resp.get_json()
         ids["T" + n] = (await resp.get_json())["target_id"]
     for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/scheduler/fix-it", headers=h, json={"mode": "greedy", "dry_run": True})
+        assert resp.status_code == 200, await resp.get_json()
+        ids["F" + n] = (await resp.get_json())["execution_id"]
+    gated = await make_workflow(client, one, requires_approval=True)
+    gated_run = await (await client.post(
+        f"/api/v1/schedules/{(await make_schedule(client, one, gated, FAR))['schedule_id']}/run-now",
+        headers=one)).get_json()
+    issued = await client.post("/api/v1/scheduler/approve/token/generate", headers=one,
+                               json={"execution_ids": [gated_run["execution_id"]]})
+    assert issued.status_code == 201, await issued.get_json()
+    ids["K1"] = (await issued.get_json())["token"]
+    for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
         ids["E" + n] = (await resp.get_json())["execution_id"]
@@ -212,7 +237,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)

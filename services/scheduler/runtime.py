@@ -29,6 +29,8 @@ from services.scheduler.duty import DB_ERRORS, DatabaseHealth, Duty
 from services.scheduler.leader import Leadership
 from services.scheduler.lease import Lease, LeaseLost, Watchdog
 from services.scheduler.listener import Listener
+from services.scheduler.maintenance.approvals import ApprovalExpiry
+from services.scheduler.maintenance.fixits import FixitCompleter
 from services.scheduler.maintenance.outbox_pruner import OutboxPruner
 from services.scheduler.maintenance.partitions import Partitions
 from services.scheduler.maintenance.pruner import Pruner
@@ -97,9 +99,12 @@ class SchedulerRuntime:
                                    *duties]
         maintenance: list[Duty] = [
             Reaper(dal, settings.lease_seconds, settings.heartbeat_seconds, health, clock),
-            Pruner(dal, settings.execution_retention_days, health, clock),
+            Pruner(dal, settings.execution_retention_days, health, clock,
+                   audit_retention_days=settings.audit_retention_days),
             Partitions(dal, settings.execution_retention_days, health, clock),
             OutboxPruner(dal, settings.outbox_retention_days, health, clock),
+            ApprovalExpiry(dal, settings.approval_ttl_seconds, health, clock),
+            FixitCompleter(dal, health, clock),
         ]
         self.leadership = Leadership(dal.dsn, instance_id, maintenance, health)
         self.listener = Listener(dal.dsn, {notify.CHANGES: self._on_change, notify.CANCEL: self._on_cancel,
