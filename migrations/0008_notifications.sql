@@ -62,11 +62,11 @@ CREATE INDEX event_outbox_created_idx ON event_outbox (created_at);
 CREATE INDEX workflow_executions_community_time_idx ON workflow_executions (community_id, scheduled_for)
     INCLUDE (status, trigger, fired_at, workflow_id, schedule_id);
 -- failed runs (rare): candidates for "last N runs failed" and "abandoned, not retried" without scanning the window
-CREATE INDEX workflow_executions_failures_idx ON workflow_executions (community_id, scheduled_for)
+CREATE INDEX workflow_executions_recent_failures_idx ON workflow_executions (community_id, scheduled_for)
     INCLUDE (schedule_id) WHERE status IN ('failed', 'timeout', 'abandoned');
 -- schedules the scheduler paused itself (an immediate action), a handful at most
 CREATE INDEX workflow_schedules_auto_paused_idx ON workflow_schedules (community_id)
     WHERE status = 'paused' AND paused_by = 'scheduler';
 -- runs waiting for an approval, oldest first (approvals about to expire)
-CREATE INDEX workflow_executions_awaiting_idx ON workflow_executions (community_id, created_at)
+CREATE INDEX workflow_executions_community_awaiting_idx ON workflow_executions (community_id, created_at)
     WHERE status = 'awaiting_approval';

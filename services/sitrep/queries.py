@@ -2,7 +2,7 @@
 
 Windows are on `scheduled_for` through workflow_executions_community_time_idx (community_id, scheduled_for)
 INCLUDE (status, trigger, fired_at, workflow_id, schedule_id), so the two window passes are index-only scans;
-failures come from the small partial index workflow_executions_failures_idx. All of them run in one read-only,
+failures come from the small partial index workflow_executions_recent_failures_idx. All of them run in one read-only,
 repeatable-read snapshot, so the numbers agree with each other: the two window passes run at once on two
 connections that share it (`pg_export_snapshot`).
 """
