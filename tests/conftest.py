@@ -18,6 +18,8 @@ import pytest
 
 from config import Settings, load_settings
 from services.auth import mint_token
+from services.dal import AsyncDAL
+from services.migrations import apply_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -286,3 +288,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         else:
             print(message)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+async def sim(database_url: str) -> AsyncIterator:
+    """The real services and claim against PostgreSQL, driven by a simulated clock from `tests.sim.T0`."""
+    from tests.sim import T0, Sim
+
+    dal = AsyncDAL(database_url, min_size=1, max_size=3)
+    await dal.connect()
+    await apply_migrations(dal)
+    s = Sim(dal, T0)
+    await s.reset()
+    yield s
+    await s.reset()
+    await dal.close()

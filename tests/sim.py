@@ -8,7 +8,7 @@ test moves). Runs are "executed" by the test calling `finish`, exactly as the ru
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import execution_state, schedule_state
@@ -17,6 +17,9 @@ from services.dal import AsyncDAL
 from services.execution_state import Result
 from services.firing import Owner
 from services.schedules import ScheduleService
+
+# The simulated clock's start: a Monday in June (no DST change nearby).
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 PRINCIPAL = Principal(user_id="sim", community_id=1, scopes=frozenset({"schedules:read", "schedules:write"}))
 RETRY = {"max_retries": 2, "backoff": "fixed", "base_seconds": 30.0, "max_seconds": 300.0}
