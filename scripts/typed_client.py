@@ -28,7 +28,8 @@ CLIENT_DIR = ROOT / "clients" / "python"
 CONFIG = CLIENT_DIR / "config.yaml"
 DOCUMENT_NAME = "openapi.json"  # the document the client was generated from, committed beside it for review
 HAND_WRITTEN = frozenset({"config.yaml"})  # everything else in CLIENT_DIR is generated and replaced
-IGNORED = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache"})
+# Left alone and never compared: caches, and what `pip install -e clients/python` or a build leaves behind.
+IGNORED = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache", "build", "dist"})
 # Settings for building the app: only what load_settings requires. Nothing connects: the document is built
 # without serving, so the database URL is never used.
 DOCUMENT_SETTINGS = {"JWT_SECRET": "typed-client-generation-" + "x" * 32,
@@ -80,12 +81,16 @@ def generate(dest: Path, doc: dict[str, Any] | None = None) -> None:
             raise GenerationFailed(f"ruff {args[0]} failed on the generated client:\n{done.stdout}{done.stderr}")
 
 
+def _ignored(rel: Path) -> bool:
+    return any(part in IGNORED or part.endswith(".egg-info") for part in rel.parts)
+
+
 def generated_files(root: Path) -> set[str]:
     """Paths (relative, POSIX) of the generated files under `root`, caches and hand-written files left out."""
     files = set()
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if path.is_file() and not IGNORED & set(rel.parts) and rel.as_posix() not in HAND_WRITTEN:
+        if path.is_file() and not _ignored(rel) and rel.as_posix() not in HAND_WRITTEN:
             files.add(rel.as_posix())
     return files
 
@@ -104,11 +109,23 @@ def write(target: Path = CLIENT_DIR) -> list[str]:
         fresh = Path(tmp) / "python"
         generate(fresh)
         changes = differences(fresh, target)
-        for entry in target.iterdir():
-            if entry.name not in HAND_WRITTEN:
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        shutil.copytree(fresh, target, dirs_exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
+        for stale in sorted(generated_files(target) - generated_files(fresh)):
+            (target / stale).unlink()
+        for rel in sorted(generated_files(fresh)):
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(fresh / rel, target / rel)
+        _remove_empty_directories(target)
     return changes
+
+
+def _remove_empty_directories(root: Path) -> None:
+    """Directories left with no generated file by removed ones (an API tag that is gone), caches and all."""
+    for directory in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        rel = directory.relative_to(root)
+        if directory.exists() and not _ignored(rel) and not any(
+                not _ignored(child.relative_to(root)) for child in directory.iterdir()):
+            shutil.rmtree(directory)
 
 
 def check(target: Path = CLIENT_DIR) -> list[str]:

@@ -86,10 +86,20 @@ def test_check_command_fails_on_drift_and_write_repairs_it(fresh: Path, tmp_path
     shutil.copyfile(typed_client.CONFIG, copy / "config.yaml")
     (copy / "chime_client" / "api" / "workflows" / "get_get_workflow.py").unlink()
     (copy / "chime_client" / "stale.py").write_text("x = 1\n")
-    assert typed_client.check(copy) == ["+ chime_client/api/workflows/get_get_workflow.py", "- chime_client/stale.py"]
+    (copy / "chime_client" / "api" / "gone_tag").mkdir()  # an API tag that no longer exists
+    (copy / "chime_client" / "api" / "gone_tag" / "op.py").write_text("x = 1\n")
+    # What `pip install -e clients/python` and Python leave behind is neither drift nor removed.
+    (copy / "chime_client.egg-info").mkdir()
+    (copy / "chime_client.egg-info" / "PKG-INFO").write_text("Name: chime-client\n")
+    (copy / "chime_client" / "__pycache__").mkdir()
+    (copy / "chime_client" / "__pycache__" / "client.cpython-311.pyc").write_bytes(b"\0")
+    assert typed_client.check(copy) == ["+ chime_client/api/workflows/get_get_workflow.py",
+                                        "- chime_client/api/gone_tag/op.py", "- chime_client/stale.py"]
     typed_client.write(copy)
     assert typed_client.check(copy) == []
+    assert not (copy / "chime_client" / "api" / "gone_tag").exists()
     assert (copy / "config.yaml").read_text() == typed_client.CONFIG.read_text()  # the hand-written file is kept
+    assert (copy / "chime_client.egg-info" / "PKG-INFO").exists()
 
 
 async def test_the_document_is_the_one_the_app_serves(client) -> None:
