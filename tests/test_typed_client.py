@@ -9,9 +9,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
+import os
 import shutil
+import subprocess
 import sys
 import typing
 import uuid
@@ -34,7 +37,7 @@ sys.path.insert(0, str(CLIENT_ROOT))  # the package is importable from the repos
 from chime_client import AuthenticatedClient  # noqa: E402
 from chime_client.api.executions import get_list_executions, get_schedule_executions  # noqa: E402
 from chime_client.api.lifecycle import post_run_schedule_now  # noqa: E402
-from chime_client.api.schedules import get_get_schedule, post_create_schedule  # noqa: E402
+from chime_client.api.schedules import get_get_schedule, get_list_schedules, post_create_schedule  # noqa: E402
 from chime_client.api.workflows import get_get_workflow, post_create_workflow  # noqa: E402
 from chime_client.models import (  # noqa: E402
     ErrorOut,
@@ -255,3 +258,22 @@ async def test_a_bot_sends_an_event_and_its_schedule_runs_once(live: Live) -> No
             return [e for e in page.items if e.trigger == "event"]
 
         assert len(await wait_for(runs, timeout=30)) == 1
+
+
+def readme_bot_example() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Bot modules: the typed client", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_readme_bot_example_runs(live: Live) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(CLIENT_ROOT), "CHIME_URL": live.url,
+           "CHIME_TOKEN": mint_token(live.settings, community_id=7, scope=ALL_SCOPES)}
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", readme_bot_example()], env=env,
+                                   capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    first_run = datetime.fromisoformat(done.stdout.strip().removeprefix("first run: "))
+    assert first_run.utcoffset() is not None and first_run.astimezone(ZoneInfo("Europe/Berlin")).hour == 9
+    async with live.client(community=7) as api:
+        [schedule] = (await get_list_schedules.asyncio(client=api)).items
+        assert schedule.cron_expression == "0 9 * * 1-5" and schedule.next_execution_at == first_run
