@@ -122,8 +122,9 @@ def _openapi_path(rule: str) -> str:
 def _hoist_models(doc: dict[str, Any]) -> None:
     """Moves each inline, titled object schema of a request or response body into components/schemas.
 
-    Two different models with one title would make one `$ref` name two shapes: that is a programming error
-    (rename one model), so it fails here, where tests/test_openapi_doc.py sees it, not in a generated client."""
+    Two different models with one title cannot share a name: the second stays inline (the document stays valid
+    and /openapi.json keeps answering), and tests/test_typed_client.py fails naming it, so one model is renamed
+    (its class, or `model_config = ConfigDict(title=...)`)."""
     components = doc["components"]["schemas"]
     for methods in doc["paths"].values():
         for operation in methods.values():
@@ -134,10 +135,8 @@ def _hoist_models(doc: dict[str, Any]) -> None:
                     title = schema.get("title")
                     if "$ref" in schema or schema.get("type") != "object" or not title:
                         continue
-                    known = components.setdefault(title, schema)
-                    if known != schema:
-                        raise ValueError(f"two different models are named {title!r} in the OpenAPI document")
-                    media["schema"] = {"$ref": f"#/components/schemas/{title}"}
+                    if components.setdefault(title, schema) == schema:
+                        media["schema"] = {"$ref": f"#/components/schemas/{title}"}
 
 
 VALUE_KEYWORDS = ("const", "default", "enum", "example", "examples")  # their values are data, not schemas

@@ -112,17 +112,41 @@ async def test_the_document_is_the_one_the_app_serves(client) -> None:
 
 
 def test_every_json_body_is_a_named_model() -> None:
-    """quart-schema inlines top-level models; services/openapi.py names them, so the client has one class each."""
+    """quart-schema inlines top-level models; services/openapi.py names them, so the client has one class each.
+
+    A body left inline is a model whose title another, different model already has (services/openapi.py,
+    _hoist_models): rename one of them."""
     doc = typed_client.openapi_document()
+    components = doc["components"]["schemas"]
     for path, methods in doc["paths"].items():
         for method, op in methods.items():
             bodies = [("request", op.get("requestBody", {}))] + list(op["responses"].items())
             for status, body in bodies:
                 schema = body.get("content", {}).get("application/json", {}).get("schema")
-                if schema is not None:
-                    assert set(schema) == {"$ref"}, (method, path, status, schema)
+                if schema is None:
+                    continue
+                title = schema.get("title")
+                assert title not in components, (
+                    f"{method.upper()} {path} {status}: two different models are named {title!r}; rename one")
+                assert set(schema) == {"$ref"}, (method, path, status, schema)
     schedule_config = doc["components"]["schemas"]["ScheduleConfig"]
     assert "timezone" in schedule_config["properties"] and "oneOf" not in schedule_config
+
+
+def test_two_models_with_one_title_leave_the_document_valid_and_are_named() -> None:
+    """The collision test above must be able to fail: the provider keeps the second model inline."""
+    from services.openapi import _hoist_models
+
+    first = {"title": "TokenOut", "type": "object", "properties": {"token": {"type": "string"}}}
+    second = {"title": "TokenOut", "type": "object", "properties": {"access_token": {"type": "string"}}}
+    doc = {"components": {"schemas": {}}, "paths": {
+        "/a": {"post": {"responses": {"201": {"content": {"application/json": {"schema": dict(first)}}}}}},
+        "/b": {"post": {"responses": {"200": {"content": {"application/json": {"schema": dict(second)}}}}}}}}
+    _hoist_models(doc)
+    assert doc["components"]["schemas"] == {"TokenOut": first}
+    assert doc["paths"]["/a"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TokenOut"}
+    assert doc["paths"]["/b"]["post"]["responses"]["200"]["content"]["application/json"]["schema"] == second
 
 
 def test_generator_warnings_fail_the_generation(tmp_path: Path) -> None:
