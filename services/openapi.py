@@ -140,9 +140,11 @@ def _hoist_models(doc: dict[str, Any]) -> None:
 
 
 VALUE_KEYWORDS = ("const", "default", "enum", "example", "examples")  # their values are data, not schemas
+NAMED_SCHEMAS = ("properties", "patternProperties", "$defs")  # their keys are names, their values schemas
 
 
 def _branches_as_rules(node: Any) -> None:
+    """Wraps each `oneOf` beside `properties` as `allOf: [{"oneOf": ...}]`, in `node` and every schema below it."""
     if isinstance(node, list):
         for item in node:
             _branches_as_rules(item)
@@ -152,7 +154,10 @@ def _branches_as_rules(node: Any) -> None:
     if "properties" in node and "oneOf" in node:
         node["allOf"] = [*node.get("allOf", []), {"oneOf": node.pop("oneOf")}]
     for key, value in node.items():
-        if key not in VALUE_KEYWORDS:
+        if key in NAMED_SCHEMAS and isinstance(value, dict):
+            for schema in value.values():
+                _branches_as_rules(schema)
+        elif key not in VALUE_KEYWORDS:
             _branches_as_rules(value)
 
 

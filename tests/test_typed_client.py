@@ -150,6 +150,24 @@ def test_two_models_with_one_title_leave_the_document_valid_and_are_named() -> N
     assert doc["paths"]["/b"]["post"]["responses"]["200"]["content"]["application/json"]["schema"] == second
 
 
+def test_a_one_of_beside_properties_becomes_a_rule_inside_all_of() -> None:
+    from services.openapi import _branches_as_rules
+
+    branches = [{"required": ["a"], "properties": {"b": {"type": "null"}}}, {"required": ["b"]}]
+    example = {"properties": {"x": 1}, "oneOf": [1, 2]}  # data, not a schema: left alone
+    nested = {"type": "object", "properties": {"a": {"type": "string"}}, "oneOf": [{"required": ["a"]}]}
+    schemas = {"Thing": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"},
+                                                          "default": nested},
+                         "oneOf": branches, "allOf": [{"required": ["a"]}], "examples": [example]},
+               "Either": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}  # a real union: left alone
+    _branches_as_rules(schemas)
+    thing = schemas["Thing"]
+    assert "oneOf" not in thing and thing["allOf"] == [{"required": ["a"]}, {"oneOf": branches}]
+    assert thing["properties"]["default"]["allOf"] == [{"oneOf": [{"required": ["a"]}]}]
+    assert thing["examples"] == [{"properties": {"x": 1}, "oneOf": [1, 2]}]
+    assert schemas["Either"] == {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+
+
 def test_generator_warnings_fail_the_generation(tmp_path: Path) -> None:
     """A part of the document the generator cannot read must stop `dev.py client`, not vanish from the client."""
     doc = typed_client.openapi_document()
