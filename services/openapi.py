@@ -7,9 +7,18 @@ quart-schema documents success bodies; this adds what it cannot know:
   413/415 where a JSON body is read, and the semantic 404/409/410/412/429 an operation declares with
   `error_responses` (429 with its Retry-After header);
 * per-operation `security` (`[]` for the probes, the health document and the docs pages);
+* tags in a stable (sorted) order, so the document is byte-for-byte the same in every process;
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
   fuzzer) can walk from `POST /api/v1/workflows` to every operation;
+* every request and response model as a named component (`$ref`), where quart-schema inlines the top-level
+  ones: a generated client (clients/python, openapi-python-client) then has one `ScheduleOut` class shared by
+  every operation instead of one copy per operation, and a model answered with two statuses (200 and 202)
+  does not make it drop one of them;
+* a `oneOf` that narrows an object's own `properties` (one branch per schedule_type, per target kind, ...)
+  wrapped as `allOf: [{oneOf: ...}]`: the same rule for a JSON Schema validator, but code generators read
+  `properties` + `oneOf` as "one of these branches" and lose every property outside them (a client could not
+  send a schedule's timezone); inside `allOf` they keep the model whole and leave the rule to the server;
 * and it leaves out what is not API: the hub's HTML pages (/hub) and static files (/static).
 """
 
@@ -99,6 +108,8 @@ class ChimeOpenAPIProvider(OpenAPIProvider):
                 operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
                 _complete_operation(path, operation, func)
         _add_links(doc, operations)
+        _hoist_models(doc)
+        _branches_as_rules(doc["components"]["schemas"])
         return doc
 
 
@@ -106,6 +117,48 @@ def _openapi_path(rule: str) -> str:
     import re
 
     return re.sub(r"<(?:[^:<>]*:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _hoist_models(doc: dict[str, Any]) -> None:
+    """Moves each inline, titled object schema of a request or response body into components/schemas.
+
+    Two different models with one title cannot share a name: the second stays inline (the document stays valid
+    and /openapi.json keeps answering), and tests/test_typed_client.py fails naming it, so one model is renamed
+    (its class, or `model_config = ConfigDict(title=...)`)."""
+    components = doc["components"]["schemas"]
+    for methods in doc["paths"].values():
+        for operation in methods.values():
+            bodies = [operation.get("requestBody", {}), *operation["responses"].values()]
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    schema = media.get("schema", {})
+                    title = schema.get("title")
+                    if "$ref" in schema or schema.get("type") != "object" or not title:
+                        continue
+                    if components.setdefault(title, schema) == schema:
+                        media["schema"] = {"$ref": f"#/components/schemas/{title}"}
+
+
+VALUE_KEYWORDS = ("const", "default", "enum", "example", "examples")  # their values are data, not schemas
+NAMED_SCHEMAS = ("properties", "patternProperties", "$defs")  # their keys are names, their values schemas
+
+
+def _branches_as_rules(node: Any) -> None:
+    """Wraps each `oneOf` beside `properties` as `allOf: [{"oneOf": ...}]`, in `node` and every schema below it."""
+    if isinstance(node, list):
+        for item in node:
+            _branches_as_rules(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if "properties" in node and "oneOf" in node:
+        node["allOf"] = [*node.get("allOf", []), {"oneOf": node.pop("oneOf")}]
+    for key, value in node.items():
+        if key in NAMED_SCHEMAS and isinstance(value, dict):
+            for schema in value.values():
+                _branches_as_rules(schema)
+        elif key not in VALUE_KEYWORDS:
+            _branches_as_rules(value)
 
 
 def _error_components() -> dict[str, Any]:
@@ -130,6 +183,10 @@ def _error_response(status: str) -> dict[str, Any]:
 
 def _complete_operation(path: str, operation: dict[str, Any], func: Callable) -> None:
     public = path in PUBLIC_PATHS
+    if "tags" in operation:
+        # quart-schema keeps tags in a set: sorted, the document is the same in every process (the typed
+        # client's module for an operation is its first tag, and `python dev.py client --check` compares it).
+        operation["tags"] = sorted(operation["tags"])
     operation["security"] = [] if public else [{"bearer": []}]
     statuses = {"400"}
     if not public:

@@ -124,7 +124,10 @@ async def test_no_pydantic_only_keywords_leak_into_schemas(doc) -> None:
 
 async def test_schedule_config_documents_the_per_type_rule(doc) -> None:
     config = doc["components"]["schemas"]["ScheduleConfig"]
-    branches = {b["properties"]["schedule_type"]["const"]: b for b in config["oneOf"]}
+    # Inside allOf, so code generators keep ScheduleConfig one model (services/openapi.py, _branches_as_rules).
+    assert "oneOf" not in config
+    [rule] = [part for part in config["allOf"] if "oneOf" in part]
+    branches = {b["properties"]["schedule_type"]["const"]: b for b in rule["oneOf"]}
     assert branches["cron"]["required"] == ["schedule_type", "cron_expression"]
     assert branches["cron"]["properties"]["interval_seconds"] == {"type": "null"}
     assert branches["interval"]["properties"]["interval_seconds"]["maximum"] == 2_147_483_647
