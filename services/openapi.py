@@ -6,7 +6,9 @@ quart-schema documents success bodies; this adds what it cannot know:
   (NUL in a query or path, validation), 401/403 where a token is needed, 404 where a path names an object,
   413/415 where a JSON body is read, and the semantic 404/409/410/412/429 an operation declares with
   `error_responses` (429 with its Retry-After header);
-* per-operation `security` (`[]` for the probes, the health document and the docs pages);
+* per-operation `security`: `[{"bearer": [<scope>]}]` naming the scope `controllers.deps.requires` checks
+  (read from the same attribute, so the document cannot drift from the check), `[]` for the public paths;
+* 429 on every authenticated operation (the per-principal rate limit, services/ratelimit.py);
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
   fuzzer) can walk from `POST /api/v1/workflows` to every operation;
@@ -28,10 +30,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar",
+                "/api/v1/oauth/token")
+SCOPE_ATTRIBUTE = "_chime_scope"
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
+ALSO_JSON_ATTRIBUTE = "_chime_also_json"  # a form body that may be sent as a JSON object too (the token endpoint)
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 ERROR_DESCRIPTIONS = {
@@ -130,16 +135,22 @@ def _error_response(status: str) -> dict[str, Any]:
 
 def _complete_operation(path: str, operation: dict[str, Any], func: Callable) -> None:
     public = path in PUBLIC_PATHS
-    operation["security"] = [] if public else [{"bearer": []}]
+    scope = getattr(func, SCOPE_ATTRIBUTE, None)
+    # OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the token's scope.
+    operation["security"] = [] if public else [{"bearer": [scope] if scope else []}]
     statuses = {"400"}
     if not public:
-        statuses |= {"401", "403"}
+        statuses |= {"401", "403", "429"}
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         statuses.add("404")
     if "requestBody" in operation:
         statuses |= {"413", "415"}
         body = dict(operation["requestBody"])
         body["required"] = not getattr(func, OPTIONAL_BODY_ATTRIBUTE, False)
+        if getattr(func, ALSO_JSON_ATTRIBUTE, False):
+            content = dict(body["content"])
+            content["application/json"] = next(iter(content.values()))
+            body["content"] = content
         operation["requestBody"] = body
     statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
     text = getattr(func, TEXT_RESPONSE_ATTRIBUTE, None)
