@@ -21,6 +21,8 @@ from services.auth import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
+# The default test token: the rights a "schedules:*" token had before workflows:* and executions:* were enforced.
+DEFAULT_SCOPE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -124,7 +126,7 @@ def client(app):
 
 @pytest.fixture
 def token(settings: Settings) -> Callable[..., str]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write", **kw) -> str:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE, **kw) -> str:
         return mint_token(settings, community_id=community, scope=scope, **kw)
 
     return make
@@ -132,7 +134,7 @@ def token(settings: Settings) -> Callable[..., str]:
 
 @pytest.fixture
 def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write") -> dict[str, str]:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE) -> dict[str, str]:
         return {"Authorization": f"Bearer {token(community, scope)}"}
 
     return make

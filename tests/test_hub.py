@@ -16,7 +16,7 @@ from services.logs import request_id_var
 from tests.helpers import make_schedule, make_workflow
 from tests.routes import FAR, FAR_TOO
 
-RW = "schedules:read schedules:write"
+RW = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def _field(html: str, name: str) -> str:
