@@ -82,6 +82,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         # In-process apps stop within a second at teardown instead of draining runs for up to 30 s; draining is
         # tested on a real process (test_sigterm_drains_and_exits_zero).
         "SHUTDOWN_GRACE_SECONDS": "1",
+        # Off for the suite (some tests send bursts); tests/test_clients.py switches it on for its own test.
+        "RATE_LIMIT_PER_SECOND": "0",
     }
     env.update(overrides)
     return load_settings(env)
@@ -113,7 +115,8 @@ async def reset_database(dsn: str) -> None:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
                           " event_outbox, hub_sessions, hub_links, notification_targets, notification_deliveries,"
-                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts"
+                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts,"
+                          " api_clients, client_auth_failures"
                           " CASCADE")
     finally:
         await dal.close()

@@ -41,7 +41,8 @@ from tests.routes import (
     snapshot,
 )
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1", "C": "C1"}  # -> community 1's objects
+# -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1", "C": "C1"}
 
 
 @dataclass(frozen=True)
