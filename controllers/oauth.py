@@ -54,10 +54,8 @@ async def _parameters() -> dict[str, str]:
 def _basic_credentials() -> tuple[str, str] | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    if not header:
-        return None
     if scheme.lower() != "basic":
-        raise invalid_client("use HTTP Basic (client_id:client_secret) or client_id/client_secret in the body")
+        return None  # not client authentication (a stray bearer token): the body's credentials are used
     try:
         raw = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):

@@ -127,13 +127,13 @@ class ClientService:
 
     async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
         rows = await self.dal.fetch(
-            "SELECT * FROM api_clients WHERE community_id = $1 AND ($2::bigint IS NULL OR seq > $2)"
-            " ORDER BY seq LIMIT $3", principal.community_id, decode_cursor(cursor), limit + 1)
+            "SELECT * FROM api_clients WHERE community_id = $1 AND revoked_at IS NULL"
+            " AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3", principal.community_id, decode_cursor(cursor), limit + 1)
         return page(list(rows), limit)
 
     async def get_row(self, principal: Principal, client_id: UUID) -> asyncpg.Record:
-        row = await self.dal.fetchrow("SELECT * FROM api_clients WHERE client_id = $1 AND community_id = $2",
-                                      client_id, principal.community_id)
+        row = await self.dal.fetchrow("SELECT * FROM api_clients WHERE client_id = $1 AND community_id = $2"
+                                      " AND revoked_at IS NULL", client_id, principal.community_id)
         if row is None:
             raise NotFound(f"API client {client_id} not found", code="client_not_found")
         return row
@@ -145,7 +145,7 @@ class ClientService:
         granted = check_scopes(scopes) if scopes is not None else None
         async with self.dal.transaction() as conn:
             before = await conn.fetchrow("SELECT * FROM api_clients WHERE client_id = $1 AND community_id = $2"
-                                         " FOR UPDATE", client_id, principal.community_id)
+                                         " AND revoked_at IS NULL FOR UPDATE", client_id, principal.community_id)
             if before is None:
                 raise NotFound(f"API client {client_id} not found", code="client_not_found")
             row = await conn.fetchrow(
@@ -156,15 +156,14 @@ class ClientService:
         return row
 
     async def revoke(self, principal: Principal, client_id: UUID) -> asyncpg.Record:
-        """Sets revoked_at (once; revoking again answers the same row). Its tokens fail within
-        REVOCATION_CACHE_SECONDS; it cannot get new ones."""
+        """Sets revoked_at. Its tokens fail within REVOCATION_CACHE_SECONDS; it cannot get new ones. A revoked
+        client is gone from the management API (404, not listed, as after a delete); its row stays, so tokens
+        already issued are refused and the audit trail keeps naming it."""
         async with self.dal.transaction() as conn:
             before = await conn.fetchrow("SELECT * FROM api_clients WHERE client_id = $1 AND community_id = $2"
-                                         " FOR UPDATE", client_id, principal.community_id)
+                                         " AND revoked_at IS NULL FOR UPDATE", client_id, principal.community_id)
             if before is None:
                 raise NotFound(f"API client {client_id} not found", code="client_not_found")
-            if before["revoked_at"] is not None:
-                return before
             row = await conn.fetchrow("UPDATE api_clients SET revoked_at = now(), updated_by = $2, updated_at = now()"
                                       " WHERE client_id = $1 RETURNING *", client_id, principal.user_id)
             await audit.record(conn, principal, "client.revoke", "client", client_id, client_out(before),

@@ -183,6 +183,7 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("post_create_fixit", "200", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_create_fixit", "202", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_generate_approval_token", "201", "token"): ("body:post_approve",),
+    ("post_create_client", "201", "client_id"): ("get_get_client", "patch_patch_client", "delete_revoke_client"),
 }
 
 

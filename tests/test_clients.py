@@ -191,8 +191,12 @@ async def test_revocation_fails_tokens_within_the_cache_window(client, chime, ad
     assert "revoked" in (await resp.get_json())["error"]
     again = await form_token(client, made)
     assert again.status_code == 401 and (await again.get_json())["error"] == "invalid_client"
-    # Revoking again is harmless and answers the same state.
-    assert (await client.delete(f"{CLIENTS}/{made['client_id']}", headers=admin)).status_code == 200
+    # Gone from the management API, as after a delete (the row stays for the revocation check).
+    for method in ("GET", "PATCH", "DELETE"):
+        resp = await client.open(f"{CLIENTS}/{made['client_id']}", method=method, headers=admin,
+                                 json={"name": "x"} if method == "PATCH" else None)
+        assert resp.status_code == 404, method
+    assert (await (await client.get(CLIENTS, headers=admin)).get_json())["items"] == []
 
 
 async def test_patch_scopes_applies_to_new_tokens(client, admin, settings) -> None:
@@ -260,3 +264,26 @@ async def test_rate_limit_per_principal_answers_429_with_retry_after(database_ur
         assert (await client.get("/api/v1/schedules", headers=two)).status_code == 200
         await asyncio.sleep(1.05)  # one token refills per second
         assert (await client.get("/api/v1/schedules", headers=one)).status_code == 200
+
+
+async def test_hostile_token_requests_are_4xx_and_write_nothing(client, chime, admin) -> None:
+    made = await create(client, admin, ["schedules:read"])
+    cid = made["client_id"]
+    garbage_basic = {**FORM, "Authorization": "Basic %%%not-base64"}
+    not_utf8 = {**FORM, "Authorization": "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()}
+    cases = [
+        (b"grant_type=client_credentials&client_id=" + cid.encode() + b"&client_secret=a%00b", FORM),
+        (b"grant_type=client_credentials&scope=" + b"x" * 5000, {**FORM, **basic(cid, made["client_secret"])}),
+        (b"grant_type=client_credentials&client_id=%ff%fe&client_secret=%ff", FORM),
+        (b"grant_type=client_credentials", garbage_basic),
+        (b"grant_type=client_credentials", not_utf8),
+        (b"[1, 2]", {"Content-Type": "application/json"}),
+        (b'"grant_type"', {"Content-Type": "application/json"}),
+        (b'{"grant_type": ["client_credentials"]}', {"Content-Type": "application/json"}),
+        (b"", FORM),
+    ]
+    for body, headers in cases:
+        resp = await client.post(TOKEN, data=body, headers=headers)
+        out = await resp.get_json()
+        assert 400 <= resp.status_code < 500 and out["code"] and "request_id" in out, (body, resp.status_code, out)
+    assert await chime.dal.fetchval("SELECT count(*) FROM client_auth_failures") == 0  # none reached a secret check
