@@ -128,7 +128,8 @@ class ClientService:
     async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
         rows = await self.dal.fetch(
             "SELECT * FROM api_clients WHERE community_id = $1 AND revoked_at IS NULL"
-            " AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3", principal.community_id, decode_cursor(cursor), limit + 1)
+            " AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3",
+            principal.community_id, decode_cursor(cursor), limit + 1)
         return page(list(rows), limit)
 
     async def get_row(self, principal: Principal, client_id: UUID) -> asyncpg.Record:
