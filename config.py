@@ -80,6 +80,15 @@ class Settings:
     notify_retry_base_seconds: float = 5.0
     notify_retry_max_seconds: float = 3600.0
     outbox_retention_days: int = 7
+    # API clients (services/clients.py): token lifetime, how long a "not revoked" answer is trusted per process,
+    # wrong secrets per client and minute before 429, and the key that signs client tokens under RS*/ES*.
+    client_token_ttl_seconds: int = 900
+    revocation_cache_seconds: float = 5.0
+    client_auth_max_failures: int = 10
+    jwt_private_key: str | None = None
+    # Token bucket per principal and process (services/ratelimit.py); 0 disables.
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 100
 
     @property
     def jwt_verify_key(self) -> str:
@@ -191,6 +200,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise ConfigError("JWT_SECRET must be at least 32 characters")
     elif not public_key:
         raise ConfigError(f"JWT_PUBLIC_KEY (or JWT_PUBLIC_KEY_FILE) is required for JWT_ALGORITHM={algorithm}")
+    private_key = _opt(env, "JWT_PRIVATE_KEY")
+    private_key_file = _opt(env, "JWT_PRIVATE_KEY_FILE")
+    if private_key_file:
+        try:
+            private_key = Path(private_key_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"JWT_PRIVATE_KEY_FILE={private_key_file!r} cannot be read: {exc.strerror}") from None
     pool_min = _int(env, "DB_POOL_MIN", 2, 1)
     pool_max = _int(env, "DB_POOL_MAX", 10, 1)
     if pool_max < pool_min:
@@ -261,4 +277,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         notify_retry_base_seconds=_float(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01),
         notify_retry_max_seconds=_float(env, "NOTIFY_RETRY_MAX_SECONDS", 3600.0, 0.01),
         outbox_retention_days=_int(env, "OUTBOX_RETENTION_DAYS", 7, 1),
+        client_token_ttl_seconds=_int(env, "CLIENT_TOKEN_TTL_SECONDS", 900, 10, 86400),
+        revocation_cache_seconds=_float(env, "REVOCATION_CACHE_SECONDS", 5.0, 0.0),
+        client_auth_max_failures=_int(env, "CLIENT_AUTH_MAX_FAILURES", 10, 1),
+        jwt_private_key=private_key,
+        rate_limit_per_second=_float(env, "RATE_LIMIT_PER_SECOND", 50.0, 0.0),
+        rate_limit_burst=_int(env, "RATE_LIMIT_BURST", 100, 0),
     )

@@ -133,7 +133,9 @@ async def measure(dsn: str, repeat: int) -> list[dict[str, Any]]:
     async with app.test_app() as test_app:
         chime = app.extensions["chime"]
         client = test_app.test_client()
-        principal = Principal("bench", 1, frozenset({"schedules:read", "schedules:write"}))
+        principal = Principal("bench", 1, frozenset(
+            {"schedules:read", "schedules:write", "workflows:read", "workflows:write", "executions:read",
+             "executions:write"}))
         cookie, session = await chime.hub_sessions.start(principal, "jwt")
         headers = {"Cookie": f"chime_hub={cookie}", "X-CSRF-Token": session.csrf_token}
         dal = chime.dal

@@ -6,7 +6,9 @@ quart-schema documents success bodies; this adds what it cannot know:
   (NUL in a query or path, validation), 401/403 where a token is needed, 404 where a path names an object,
   413/415 where a JSON body is read, and the semantic 404/409/410/412/429 an operation declares with
   `error_responses` (429 with its Retry-After header);
-* per-operation `security` (`[]` for the probes, the health document and the docs pages);
+* per-operation `security`: `[{"bearer": [<scope>]}]` naming the scope `controllers.deps.requires` checks
+  (read from the same attribute, so the document cannot drift from the check), `[]` for the public paths;
+* 429 on every authenticated operation (the per-principal rate limit, services/ratelimit.py);
 * tags in a stable (sorted) order, so the document is byte-for-byte the same in every process;
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
@@ -37,10 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar",
+                "/api/v1/oauth/token")
+SCOPE_ATTRIBUTE = "_chime_scope"
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
+ALSO_JSON_ATTRIBUTE = "_chime_also_json"  # a form body that may be sent as a JSON object too (the token endpoint)
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 ERROR_DESCRIPTIONS = {
@@ -187,16 +192,22 @@ def _complete_operation(path: str, operation: dict[str, Any], func: Callable) ->
         # quart-schema keeps tags in a set: sorted, the document is the same in every process (the typed
         # client's module for an operation is its first tag, and `python dev.py client --check` compares it).
         operation["tags"] = sorted(operation["tags"])
-    operation["security"] = [] if public else [{"bearer": []}]
+    scope = getattr(func, SCOPE_ATTRIBUTE, None)
+    # OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the token's scope.
+    operation["security"] = [] if public else [{"bearer": [scope] if scope else []}]
     statuses = {"400"}
     if not public:
-        statuses |= {"401", "403"}
+        statuses |= {"401", "403", "429"}
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         statuses.add("404")
     if "requestBody" in operation:
         statuses |= {"413", "415"}
         body = dict(operation["requestBody"])
         body["required"] = not getattr(func, OPTIONAL_BODY_ATTRIBUTE, False)
+        if getattr(func, ALSO_JSON_ATTRIBUTE, False):
+            content = dict(body["content"])
+            content["application/json"] = next(iter(content.values()))
+            body["content"] = content
         operation["requestBody"] = body
     statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
     text = getattr(func, TEXT_RESPONSE_ATTRIBUTE, None)
@@ -229,6 +240,7 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("post_create_fixit", "200", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_create_fixit", "202", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_generate_approval_token", "201", "token"): ("body:post_approve",),
+    ("post_create_client", "201", "client_id"): ("get_get_client", "patch_patch_client", "delete_revoke_client"),
 }
 
 

@@ -78,7 +78,7 @@ class TokenGenerateIn(InputModel):
     fixit_id: Uuid | None = None
 
 
-class TokenOut(BaseModel):
+class ApprovalTokenOut(BaseModel):
     token: str = Field(description="shown once; only its SHA-256 is stored")
     expires_at: datetime
     execution_ids: list[UUID]

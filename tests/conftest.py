@@ -23,6 +23,8 @@ from services.migrations import apply_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
+# The default test token: the rights a "schedules:*" token had before workflows:* and executions:* were enforced.
+DEFAULT_SCOPE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -82,6 +84,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         # In-process apps stop within a second at teardown instead of draining runs for up to 30 s; draining is
         # tested on a real process (test_sigterm_drains_and_exits_zero).
         "SHUTDOWN_GRACE_SECONDS": "1",
+        # Off for the suite (some tests send bursts); tests/test_clients.py switches it on for its own test.
+        "RATE_LIMIT_PER_SECOND": "0",
     }
     env.update(overrides)
     return load_settings(env)
@@ -113,7 +117,8 @@ async def reset_database(dsn: str) -> None:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
                           " event_outbox, hub_sessions, hub_links, notification_targets, notification_deliveries,"
-                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts"
+                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts,"
+                          " api_clients, client_auth_failures"
                           " CASCADE")
     finally:
         await dal.close()
@@ -126,7 +131,7 @@ def client(app):
 
 @pytest.fixture
 def token(settings: Settings) -> Callable[..., str]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write", **kw) -> str:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE, **kw) -> str:
         return mint_token(settings, community_id=community, scope=scope, **kw)
 
     return make
@@ -134,7 +139,7 @@ def token(settings: Settings) -> Callable[..., str]:
 
 @pytest.fixture
 def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write") -> dict[str, str]:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE) -> dict[str, str]:
         return {"Authorization": f"Bearer {token(community, scope)}"}
 
     return make

@@ -21,7 +21,8 @@ from services.schedules import ScheduleService
 # The simulated clock's start: a Monday in June (no DST change nearby).
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
-PRINCIPAL = Principal(user_id="sim", community_id=1, scopes=frozenset({"schedules:read", "schedules:write"}))
+PRINCIPAL = Principal(user_id="sim", community_id=1, scopes=frozenset(
+    {"schedules:read", "schedules:write", "workflows:read", "workflows:write", "executions:read", "executions:write"}))
 RETRY = {"max_retries": 2, "backoff": "fixed", "base_seconds": 30.0, "max_seconds": 300.0}
 NODES = {"nodes": [{"node_id": "t", "type": "trigger_schedule", "name": "t", "config": {}},
                    {"node_id": "d", "type": "action_delay", "name": "d", "config": {"seconds": 1}}],

@@ -23,7 +23,7 @@ from tests.hub_browser import (
 )
 
 pytestmark = pytest.mark.timeout(240)
-READ_WRITE = "schedules:read schedules:write"
+READ_WRITE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 @pytest.fixture
