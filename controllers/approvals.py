@@ -7,7 +7,7 @@ from quart_schema import tag, validate_request, validate_response
 
 from controllers.deps import caller, requires, services
 from services.openapi import error_responses
-from services.ops_schemas import ApproveIn, ApproveOut, TokenGenerateIn, ApprovalTokenOut
+from services.ops_schemas import ApprovalTokenOut, ApproveIn, ApproveOut, TokenGenerateIn
 
 bp = Blueprint("approvals", __name__, url_prefix="/api/v1/scheduler/approve")
 
