@@ -9,6 +9,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, if_match, optional_body, services, with_etag
+from controllers.idempotent import idempotent
 from services.errors import ValidationFailed
 from services.openapi import error_responses
 from services.schedules import schedule_out, utcnow
@@ -36,6 +37,7 @@ bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules")
 
 
 @bp.post("")
+@idempotent("schedules:write")
 @tag(["schedules"])
 @validate_request(ScheduleCreate)
 @validate_response(ScheduleOut, 201)
@@ -166,6 +168,7 @@ async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
 
 
 @bp.post("/<uuid:schedule_id>/run-now")
+@idempotent("schedules:write")
 @tag(["schedules", "lifecycle"])
 @error_responses(409)
 @optional_body(RunNowIn)

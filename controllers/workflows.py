@@ -8,6 +8,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, if_match, optional_body, services, with_etag
+from controllers.idempotent import idempotent
 from services.openapi import error_responses
 from services.schemas import (
     DefinitionCheck,
@@ -26,6 +27,7 @@ bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 
 
 @bp.post("")
+@idempotent("schedules:write")
 @tag(["workflows"])
 @validate_request(WorkflowIn)
 @validate_response(WorkflowOut, 201)
@@ -83,6 +85,7 @@ async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
 
 
 @bp.post("/<uuid:workflow_id>/execute")
+@idempotent("schedules:write")
 @tag(["workflows", "executions"])
 @error_responses(409)
 @optional_body(ExecuteIn)

@@ -20,6 +20,7 @@ from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.fixit.service import FixitService
 from services.hub.sessions import HubSessions
+from services.idempotency import IdempotencyKeys
 from services.migrations import apply_migrations, pending_migrations
 from services.notifications.duty import NotificationDuty
 from services.notifications.targets import NotificationTargetService
@@ -68,6 +69,7 @@ class Services:
         self.fixits = FixitService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
         self.approvals = ApprovalService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
         self.backfill = BackfillService(self.dal, rate_per_second=settings.backfill_rate_per_second)
+        self.idempotency = IdempotencyKeys(self.dal)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None
