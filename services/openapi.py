@@ -28,7 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/health", "/health/live", "/health/ready", "/metrics",
+                "/openapi.json", "/docs", "/redocs", "/scalar")
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"

@@ -25,7 +25,7 @@ PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
     ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
-    ("GET", "/metrics"),
+    ("GET", "/metrics"), ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"),
 })
 
 # Timing that never fires during a test.

@@ -6,8 +6,8 @@ import asyncio
 import uuid
 
 from services import idempotency
-from services.scheduler.maintenance.idempotency_pruner import IdempotencyPruner
 from services.scheduler.duty import DatabaseHealth
+from services.scheduler.maintenance.idempotency_pruner import IdempotencyPruner
 from tests.helpers import make_workflow
 from tests.routes import FAR
 
