@@ -55,6 +55,7 @@ async def list_schedules(query_args: ScheduleListQuery):
     rows, cursor = await services().schedules.list(
         caller("schedules:read"), workflow_id=query_args.workflow_id, status=query_args.status,
         schedule_type=query_args.schedule_type, limit=query_args.limit, cursor=query_args.cursor,
+        order=query_args.order, created_by=query_args.created_by, name=query_args.name,
     )
     return {"items": [schedule_out(r) for r in rows], "next_cursor": cursor}
 
@@ -131,7 +132,7 @@ async def schedule_executions(schedule_id: UUID, query_args: ScheduleExecutionsQ
     await services().schedules.get_row(principal, schedule_id)
     rows, cursor = await services().executions.list(
         principal, schedule_id=schedule_id, workflow_id=q.workflow_id, status=q.status, trigger=q.trigger,
-        since=q.since, until=q.until, limit=q.limit, cursor=q.cursor)
+        since=q.since, until=q.until, limit=q.limit, cursor=q.cursor, order=q.order)
     return {"items": [dict(r) for r in rows], "next_cursor": cursor}
 
 

@@ -15,9 +15,9 @@ from services.schemas import (
     DefinitionVerdict,
     ExecuteIn,
     ExecuteOut,
-    PageQuery,
     WorkflowIn,
     WorkflowList,
+    WorkflowListQuery,
     WorkflowOut,
     WorkflowRemoved,
 )
@@ -38,10 +38,12 @@ async def create_workflow(data: WorkflowIn):
 
 @bp.get("")
 @tag(["workflows"])
-@validate_querystring(PageQuery)
+@validate_querystring(WorkflowListQuery)
 @validate_response(WorkflowList)
-async def list_workflows(query_args: PageQuery):
-    rows, cursor = await services().workflows.list(caller("schedules:read"), query_args.limit, query_args.cursor)
+async def list_workflows(query_args: WorkflowListQuery):
+    q = query_args
+    rows, cursor = await services().workflows.list(caller("schedules:read"), q.limit, q.cursor, order=q.order,
+                                                   created_by=q.created_by, name=q.name)
     return {"items": [workflow_out(r) for r in rows], "next_cursor": cursor}
 
 

@@ -15,10 +15,17 @@ from services.approvals import tokens
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import Conflict, NotFound
-from services.pagination import decode_cursor, page
+from services.pagination import Order, by_order, decode_cursor, page
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
+
+# The schedule's and workflow's names come along (a deleted one's is null); the page is chosen first.
+_NAMED = """
+SELECT e.*, s.name AS schedule_name, w.name AS workflow_name FROM ({rows}) e
+LEFT JOIN workflow_schedules s ON s.schedule_id = e.schedule_id
+LEFT JOIN workflows w ON w.workflow_id = e.workflow_id
+"""
 
 _LIST_SQL = """
 SELECT * FROM workflow_executions
@@ -26,10 +33,14 @@ WHERE community_id = $1
   AND ($2::uuid IS NULL OR schedule_id = $2) AND ($3::uuid IS NULL OR workflow_id = $3)
   AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR trigger = $5)
   AND ($6::timestamptz IS NULL OR created_at >= $6) AND ($7::timestamptz IS NULL OR created_at < $7)
-  AND ($8::bigint IS NULL OR seq > $8)
-ORDER BY seq
+  AND {after}
+ORDER BY {order_by}
 LIMIT $9
 """
+
+
+_LIST = {order: _NAMED.format(rows=sql) + (" ORDER BY e.seq DESC" if order == "desc" else " ORDER BY e.seq")
+         for order, sql in by_order(_LIST_SQL, "seq", "$8").items()}
 
 
 def utcnow() -> datetime:
@@ -71,14 +82,15 @@ class ExecutionService:
     async def list(self, principal: Principal, *, schedule_id: UUID | None = None, workflow_id: UUID | None = None,
                    status: str | None = None, trigger: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, limit: int = 50,
-                   cursor: str | None = None) -> tuple[list, str | None]:
-        rows = await self.dal.fetch(_LIST_SQL, principal.community_id, schedule_id, workflow_id, status, trigger,
-                                    since, until, decode_cursor(cursor), limit + 1)
-        return page(list(rows), limit)
+                   cursor: str | None = None, order: Order = "asc") -> tuple[list, str | None]:
+        rows = await self.dal.fetch(_LIST[order], principal.community_id,
+                                    schedule_id, workflow_id, status, trigger, since, until,
+                                    decode_cursor(cursor, order), limit + 1)
+        return page(list(rows), limit, order)
 
     async def get(self, principal: Principal, execution_id: UUID) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
-        row = await self.dal.fetchrow(
-            "SELECT * FROM workflow_executions WHERE execution_id = $1 AND community_id = $2",
+        row = await self.dal.fetchrow(_NAMED.format(
+            rows="SELECT * FROM workflow_executions WHERE execution_id = $1 AND community_id = $2"),
             execution_id, principal.community_id)
         if row is None:
             raise NotFound(f"execution {execution_id} not found", code="execution_not_found")

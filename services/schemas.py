@@ -231,8 +231,11 @@ class ScheduleListQuery(InputModel):
     workflow_id: Uuid | None = None
     status: ScheduleStatus | None = None
     schedule_type: ScheduleType | None = None
+    created_by: str | None = Field(None, min_length=1, max_length=200, description="exactly this creator")
+    name: str | None = Field(None, min_length=1, max_length=200, description="names starting with this text")
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class WorkflowSchedules(BaseModel):
@@ -346,6 +349,12 @@ class WorkflowList(BaseModel):
 class PageQuery(InputModel):
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
+
+
+class WorkflowListQuery(PageQuery):
+    created_by: str | None = Field(None, min_length=1, max_length=200, description="exactly this creator")
+    name: str | None = Field(None, min_length=1, max_length=200, description="names starting with this text")
 
 
 class ErrorDetail(BaseModel):
@@ -420,6 +429,8 @@ class ExecutionOut(BaseModel):
     cancel_requested: bool
     dry_run: bool = False
     created_at: datetime
+    schedule_name: str | None = None
+    workflow_name: str | None = None
     steps: list[StepOut] | None = None
 
 
@@ -438,6 +449,7 @@ class ScheduleExecutionsQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class ExecutionListQuery(InputModel):
@@ -449,6 +461,7 @@ class ExecutionListQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class PauseIn(InputModel):
@@ -580,6 +593,7 @@ class DeliveryListQuery(InputModel):
     status: DeliveryStatus | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class DeliveryOut(BaseModel):

@@ -13,7 +13,7 @@ from services.auth import Principal
 from services.dal import AsyncDAL
 from services.engine import definition_problems
 from services.errors import ApiError, Conflict, NotFound, PreconditionFailed
-from services.pagination import decode_cursor, page
+from services.pagination import Order, decode_cursor, keyset, like_prefix, page
 from services.schemas import WorkflowIn
 
 
@@ -62,13 +62,17 @@ class WorkflowService:
             await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
             return row
 
-    async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    async def list(self, principal: Principal, limit: int, cursor: str | None, *, order: Order = "asc",
+                   created_by: str | None = None, name: str | None = None) -> tuple[list, str | None]:
+        after, order_by = keyset("seq", "$2", order)
         rows = await self.dal.fetch(
-            "SELECT * FROM workflows WHERE community_id = $1 AND ($2::bigint IS NULL OR seq > $2)"
-            " ORDER BY seq LIMIT $3",
-            principal.community_id, decode_cursor(cursor), limit + 1,
+            f"SELECT * FROM workflows WHERE community_id = $1 AND {after}"
+            " AND ($4::text IS NULL OR created_by = $4) AND ($5::text IS NULL OR name LIKE $5)"
+            f" ORDER BY {order_by} LIMIT $3",
+            principal.community_id, decode_cursor(cursor, order), limit + 1, created_by,
+            like_prefix(name) if name else None,
         )
-        return page(list(rows), limit)
+        return page(list(rows), limit, order)
 
     async def replace(self, principal: Principal, workflow_id: UUID, body: WorkflowIn,
                       if_match: int | None) -> asyncpg.Record:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics"}
+PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics", "/health", "/health/live", "/health/ready"}
 ERROR_REF = "#/components/schemas/ErrorOut"
 
 
