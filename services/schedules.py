@@ -25,6 +25,7 @@ from services.schedule_state import CONFIG_FIELDS, Fired
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
 from services.timing import ScheduleSpec, TimingError, describe, next_fire_times, spec_from_row, to_local
 from services.timing.rules import check_config, check_context
+from services.workflows import insert_workflow, require_valid
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
@@ -129,14 +130,25 @@ class ScheduleService:
 
     # --- writes --------------------------------------------------------------------------------------------
     async def create(self, principal: Principal, body: ScheduleCreate) -> asyncpg.Record:
+        """With `workflow` instead of `workflow_id`, the workflow is created in the same transaction: both or
+        neither."""
+        if (body.workflow_id is None) == (body.workflow is None):
+            raise ValidationFailed("workflow_id", "give exactly one of 'workflow_id' or 'workflow'",
+                                   code="invalid_workflow_choice")
         now = self.clock()
         cfg = body.schedule_config
         spec = check_config(cfg, now, now)  # validation runs before any write
         context = check_context(body.context_data)
+        if body.workflow is not None:
+            require_valid(body.workflow.definition)
         async with self.dal.transaction() as conn:
-            await self._workflow_exists(conn, principal, body.workflow_id)
+            if body.workflow is not None:
+                workflow_id = (await insert_workflow(conn, principal, body.workflow))["workflow_id"]
+            else:
+                workflow_id = body.workflow_id
+                await self._workflow_exists(conn, principal, workflow_id)
             row = await schedule_state.create(
-                conn, schedule_id=uuid4(), workflow_id=body.workflow_id, community_id=principal.community_id,
+                conn, schedule_id=uuid4(), workflow_id=workflow_id, community_id=principal.community_id,
                 name=body.name, config=cfg.model_dump(), anchor=spec.anchor, context=context,
                 user_id=principal.user_id, now=now)
             out = await self._read(conn, principal.community_id, row["schedule_id"])

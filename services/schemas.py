@@ -161,12 +161,24 @@ class ScheduleConfigPatch(InputModel):
 
 
 class ScheduleCreate(InputModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
-        "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
-        "context_data": {"channel": "general"}}]})
+    # Exactly one of workflow_id (an existing workflow) or workflow (created with the schedule, in one
+    # transaction); the service answers 400 invalid_workflow_choice otherwise, and the schema says so.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{
+            "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5",
+                                "timezone": "Europe/Berlin"},
+            "context_data": {"channel": "general"}}, {
+            "workflow": {"name": "welcome", "definition": {}}, "name": "welcome at nine",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * *"}}],
+        "oneOf": [{"title": "existing workflow", "required": ["workflow_id"],
+                   "properties": {"workflow": {"type": "null"}}},
+                  {"title": "inline workflow", "required": ["workflow"],
+                   "properties": {"workflow_id": {"type": "null"}}}],
+    })
 
-    workflow_id: Uuid
+    workflow_id: Uuid | None = None
+    workflow: WorkflowIn | None = None
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfig
     context_data: dict[str, Any] | None = None
@@ -702,3 +714,6 @@ class Sitrep(BaseModel):
     immediate_actions: list[SitrepItem]
     watch_items: list[SitrepItem]
     instances: list[InstanceOut]
+
+
+ScheduleCreate.model_rebuild()  # `workflow: WorkflowIn` is defined further down

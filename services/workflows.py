@@ -36,6 +36,21 @@ def require_valid(definition: Any) -> None:
         raise ApiError(first["message"], code=first["code"], details=details)
 
 
+async def insert_workflow(conn: asyncpg.Connection, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
+    """Writes a workflow whose definition was checked (require_valid) and its audit event, in the caller's
+    transaction (POST /workflows, and POST /schedules with an inline workflow)."""
+    row = await conn.fetchrow(
+        "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
+        " retry_config, hmac_secret, requires_approval, created_by, updated_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
+        uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
+        body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
+        body.requires_approval, principal.user_id,
+    )
+    await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
+    return row
+
+
 class WorkflowService:
     def __init__(self, dal: AsyncDAL) -> None:
         self.dal = dal
@@ -51,16 +66,7 @@ class WorkflowService:
     async def create(self, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
         require_valid(body.definition)
         async with self.dal.transaction() as conn:
-            row = await conn.fetchrow(
-                "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
-                " retry_config, hmac_secret, requires_approval, created_by, updated_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
-                uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
-                body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
-                body.requires_approval, principal.user_id,
-            )
-            await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
-            return row
+            return await insert_workflow(conn, principal, body)
 
     async def list(self, principal: Principal, limit: int, cursor: str | None, *, order: Order = "asc",
                    created_by: str | None = None, name: str | None = None) -> tuple[list, str | None]:
