@@ -353,6 +353,18 @@ class WorkflowOut(BaseModel):
     updated_at: datetime
 
 
+class NodeTypeOut(BaseModel):
+    type: str
+    description: str
+    ports: list[str] = Field(description="output ports a connection may leave from (`from_port`)")
+    config_schema: dict[str, Any] = Field(description="JSON Schema (2020-12) of the node's `config`")
+    example: dict[str, Any] = Field(description="a valid `config`")
+
+
+class NodeTypeList(BaseModel):
+    items: list[NodeTypeOut]
+
+
 class WorkflowList(BaseModel):
     items: list[WorkflowOut]
     next_cursor: str | None

@@ -181,6 +181,7 @@ REQUESTS: dict[Op, Call] = {
     ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{K}",
                                                                                         "action": "approve"}),
     ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/node-types"): Call("GET", "/api/v1/node-types"),
 }
 
 _TABLES = {

@@ -44,6 +44,7 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("GET", "/api/v1/schedules/workflow/<uuid:workflow_id>"): READ,
     ("POST", "/api/v1/schedules/preview"): READ,
     ("GET", "/api/v1/workflows"): READ,
+    ("GET", "/api/v1/node-types"): READ,  # workflows:read once the finer scopes are enforced
     ("GET", W): READ,
     ("POST", W + "/validate"): READ,
     ("GET", "/api/v1/executions"): READ,
