@@ -93,7 +93,7 @@ async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
 @optional_body(ExecuteIn)
 @validate_response(ExecuteOut, 202)
 async def execute_workflow(workflow_id: UUID, data: ExecuteIn):
-    execution_id, status = await services().executions.start_manual(caller("schedules:write"), workflow_id,
-                                                                    data.context_data or {}, data.dry_run)
+    execution_id, status, warnings = await services().executions.start_manual(
+        caller("schedules:write"), workflow_id, data.context_data or {}, data.dry_run, data.mock_outputs)
     return {"execution_id": execution_id, "workflow_id": workflow_id, "status": status,
-            "dry_run": data.dry_run}, 202
+            "dry_run": data.dry_run, "dry_run_warnings": warnings}, 202

@@ -19,3 +19,7 @@ CREATE TABLE idempotency_keys (
     CHECK (status <> 'completed' OR (response_status IS NOT NULL AND response_body IS NOT NULL))
 );
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+
+-- Dry runs with mocked responses (POST /workflows/{id}/execute, `mock_outputs`): stored on the run so any
+-- worker that takes it from the queue runs it with the same mocks. NULL for every other run.
+ALTER TABLE workflow_executions ADD COLUMN mock_outputs jsonb;

@@ -327,6 +327,9 @@ class ExecuteIn(InputModel):
 
     context_data: dict[str, Any] | None = None
     dry_run: StrictBool = False
+    mock_outputs: dict[str, Any] | None = Field(None, max_length=1000, description=(
+        "dry runs only: node_id -> the output a sending node (action_webhook, action_module, "
+        "action_chat_message) stands in with, e.g. {\"post\": {\"status\": 201, \"body\": {\"id\": 7}}}"))
 
 
 class ExecuteOut(BaseModel):
@@ -334,6 +337,9 @@ class ExecuteOut(BaseModel):
     workflow_id: UUID
     status: str
     dry_run: bool
+    dry_run_warnings: list[str] = Field(default_factory=list, description=(
+        "template paths into the response of a sending node without a mock: in a dry run each renders as "
+        "`<dry-run: path>`"))
 
 
 class WorkflowOut(BaseModel):
