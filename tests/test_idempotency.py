@@ -151,3 +151,25 @@ async def test_openapi_documents_the_header(client) -> None:
         assert "422" in op["responses"], path
     assert not any(p.get("name") == "Idempotency-Key"
                    for p in doc["paths"]["/api/v1/schedules/{schedule_id}/pause"]["post"].get("parameters", []))
+
+
+async def test_concurrent_duplicates_across_two_live_instances(spawn, make_database, token) -> None:
+    """Real processes on one database: 10 identical requests at once, split over both, make one schedule."""
+    import httpx
+
+    dsn = await make_database()
+    one, two = await spawn.serve("idem-a", dsn), await spawn.serve("idem-b", dsn)
+    headers = {"Authorization": f"Bearer {token(1)}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        resp = await client.post(f"{one.url}/api/v1/workflows", json=WF)
+        assert resp.status_code == 201, resp.text
+        body = {"workflow_id": resp.json()["workflow_id"], "name": "both", "schedule_config": FAR}
+        keyed_headers = {"Idempotency-Key": "across-processes"}
+        answers = await asyncio.gather(*(
+            client.post(f"{(one, two)[i % 2].url}/api/v1/schedules", json=body, headers=keyed_headers)
+            for i in range(10)))
+        assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+        assert len({a.json()["schedule_id"] for a in answers}) == 1
+        assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 9
+        listed = (await client.get(f"{two.url}/api/v1/schedules")).json()["items"]
+        assert len(listed) == 1
