@@ -35,11 +35,13 @@ from controllers import (
     audit,
     backfill,
     clients,
+    cors,
     executions,
     fixit,
     health,
     hub,
     metrics,
+    node_types,
     notifications,
     oauth,
     ops,
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
     api = (workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp, ops.bp,
            notifications.bp, clients.bp, oauth.bp, hub.bp) if settings.serves_api else ()
+    api = (workflows.bp, node_types.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp,
+           ops.bp, notifications.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:
@@ -183,11 +187,13 @@ def create_app(settings: Settings | None = None) -> Quart:
             process_stopped()  # this worker's live gauges leave the multiprocess sum
 
     @app.before_request
-    async def _prepare() -> None:
+    async def _prepare() -> Response | None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
         request_id_var.set(g.request_id)
+        if cors.is_preflight():
+            return cors.preflight(settings.cors_origins)  # no token: a browser sends none with a preflight
         if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
@@ -224,6 +230,7 @@ def create_app(settings: Settings | None = None) -> Quart:
                     raise ApiError(f"request body is not valid JSON: {exc}", code="malformed_json") from None
                 # The one parse is handed to validate_request/optional_body (Quart's get_json cache).
                 request._cached_json = {False: data, True: data}
+        return None
 
     @app.after_request
     async def _finish(response: Response) -> Response:
@@ -235,11 +242,13 @@ def create_app(settings: Settings | None = None) -> Quart:
             response.headers["Connection"] = "close"
         if is_hub_path(request.path):
             add_headers(response)
+        else:
+            cors.add_headers(response, settings.cors_origins)
         started = getattr(g, "started", None)
         if started is not None and settings.metrics_enabled:
             rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
             http_request(request.method, rule, response.status_code, time.perf_counter() - started)
-        if request.path not in ("/healthz", "/readyz", "/metrics"):
+        if request.path not in ("/healthz", "/readyz", "/health/live", "/health/ready", "/metrics"):
             # A sign-in link's path is its secret: never logged.
             path = "/hub/link/***" if request.path.startswith("/hub/link/") else request.path
             log.info("request", extra={

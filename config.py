@@ -63,6 +63,7 @@ class Settings:
     hub_link_seconds: float = 600.0
     hub_frame_ancestors: str = "'self'"
     hub_public_url: str | None = None
+    cors_origins: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def runs_scheduler(self) -> bool:
@@ -163,6 +164,20 @@ def _frame_ancestors(raw: str | None) -> str:
         raise ConfigError(f"HUB_FRAME_ANCESTORS={raw!r} must be space-separated CSP sources, e.g. 'self' "
                           "https://hub.example.org")
     return value
+
+
+def _cors_origins(raw: str | None) -> frozenset[str]:
+    """CORS_ORIGINS: exact origins (scheme://host[:port]); `*` is refused, since credentials are allowed."""
+    origins = set()
+    for item in (raw or "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlparse(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+            raise ConfigError(f"CORS_ORIGINS entry {item.strip()!r} is not an origin like https://hub.example.org")
+        origins.add(f"{parts.scheme}://{parts.netloc.lower()}")
+    return frozenset(origins)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -269,6 +284,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         hub_link_seconds=_float(env, "HUB_LINK_SECONDS", 600.0, 10.0),
         hub_frame_ancestors=_frame_ancestors(env.get("HUB_FRAME_ANCESTORS")),
         hub_public_url=(_opt(env, "HUB_PUBLIC_URL") or "").rstrip("/") or None,
+        cors_origins=_cors_origins(env.get("CORS_ORIGINS")),
         metrics_enabled=_bool(env, "METRICS", True),
         notify_poll_seconds=_float(env, "NOTIFY_POLL_SECONDS", 1.0, 0.05),
         notify_timeout_seconds=notify_timeout,

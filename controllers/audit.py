@@ -21,5 +21,5 @@ async def list_audit_events(query_args: AuditQuery):
     q = query_args
     rows, cursor = await audit.list_events(services().dal, caller(), actor=q.actor, action=q.action,
                                            target_id=q.target_id, since=q.since, until=q.until, limit=q.limit,
-                                           cursor=q.cursor)
+                                           cursor=q.cursor, order=q.order)
     return {"items": [dict(r) for r in rows], "next_cursor": cursor}

@@ -8,6 +8,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, requires, services
+from controllers.idempotent import idempotent
 from services.client_schemas import ClientCreated, ClientIn, ClientList, ClientOut, ClientPatch
 from services.clients import client_out
 from services.schemas import PageQuery
@@ -16,6 +17,7 @@ bp = Blueprint("clients", __name__, url_prefix="/api/v1/clients")
 
 
 @bp.post("")
+@idempotent(secret_fields=("client_secret",))
 @requires("admin")
 @tag(["clients"])
 @validate_request(ClientIn)

@@ -23,7 +23,7 @@ async def list_executions(query_args: ExecutionListQuery):
     q = query_args
     rows, cursor = await services().executions.list(
         caller(), schedule_id=q.schedule_id, workflow_id=q.workflow_id, status=q.status,
-        trigger=q.trigger, since=q.since, until=q.until, limit=q.limit, cursor=q.cursor)
+        trigger=q.trigger, since=q.since, until=q.until, limit=q.limit, cursor=q.cursor, order=q.order)
     return {"items": [dict(r) for r in rows], "next_cursor": cursor}
 
 

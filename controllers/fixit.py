@@ -8,6 +8,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_request, validate_response
 
 from controllers.deps import caller, requires, services
+from controllers.idempotent import idempotent
 from services.openapi import error_responses
 from services.ops_schemas import FixitIn, FixitOut
 
@@ -15,6 +16,7 @@ bp = Blueprint("fixit", __name__, url_prefix="/api/v1/scheduler/fix-it")
 
 
 @bp.post("")
+@idempotent(secret_fields=("approval_token",))
 @requires("ops:write")
 @tag(["operations"])
 @error_responses(404, 409, 429)

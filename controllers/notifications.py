@@ -41,7 +41,7 @@ async def create_notification_target(data: NotificationTargetCreate):
 @validate_response(NotificationTargetList)
 async def list_notification_targets(query_args: PageQuery):
     rows, cursor = await services().notification_targets.list(caller(), query_args.limit,
-                                                               query_args.cursor)
+                                                               query_args.cursor, query_args.order)
     return {"items": [target_out(r) for r in rows], "next_cursor": cursor}
 
 
@@ -85,5 +85,5 @@ async def list_notification_deliveries(target_id: UUID, query_args: DeliveryList
     answer; `payload` is the event (null once the outbox pruned it)."""
     q = query_args
     rows, cursor = await services().notification_targets.deliveries(caller(), target_id, q.status,
-                                                                    q.limit, q.cursor)
+                                                                    q.limit, q.cursor, q.order)
     return {"items": [dict(r) for r in rows], "next_cursor": cursor}

@@ -9,6 +9,7 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, if_match, optional_body, requires, services, with_etag
+from controllers.idempotent import idempotent
 from services.errors import ValidationFailed
 from services.openapi import error_responses
 from services.schedules import schedule_out, utcnow
@@ -36,6 +37,7 @@ bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules")
 
 
 @bp.post("")
+@idempotent()
 @requires("schedules:write")
 @tag(["schedules"])
 @validate_request(ScheduleCreate)
@@ -55,6 +57,7 @@ async def list_schedules(query_args: ScheduleListQuery):
     rows, cursor = await services().schedules.list(
         caller(), workflow_id=query_args.workflow_id, status=query_args.status,
         schedule_type=query_args.schedule_type, limit=query_args.limit, cursor=query_args.cursor,
+        order=query_args.order, created_by=query_args.created_by, name=query_args.name,
     )
     return {"items": [schedule_out(r) for r in rows], "next_cursor": cursor}
 
@@ -138,7 +141,7 @@ async def schedule_executions(schedule_id: UUID, query_args: ScheduleExecutionsQ
     await services().schedules.get_row(principal, schedule_id)
     rows, cursor = await services().executions.list(
         principal, schedule_id=schedule_id, workflow_id=q.workflow_id, status=q.status, trigger=q.trigger,
-        since=q.since, until=q.until, limit=q.limit, cursor=q.cursor)
+        since=q.since, until=q.until, limit=q.limit, cursor=q.cursor, order=q.order)
     return {"items": [dict(r) for r in rows], "next_cursor": cursor}
 
 
@@ -178,6 +181,7 @@ async def snooze_schedule(schedule_id: UUID, data: SnoozeIn):
 
 
 @bp.post("/<uuid:schedule_id>/run-now")
+@idempotent()
 @requires("schedules:write")
 @tag(["schedules", "lifecycle"])
 @error_responses(409)

@@ -8,15 +8,16 @@ from quart import Blueprint
 from quart_schema import tag, validate_querystring, validate_request, validate_response
 
 from controllers.deps import caller, if_match, optional_body, requires, services, with_etag
+from controllers.idempotent import idempotent
 from services.openapi import error_responses
 from services.schemas import (
     DefinitionCheck,
     DefinitionVerdict,
     ExecuteIn,
     ExecuteOut,
-    PageQuery,
     WorkflowIn,
     WorkflowList,
+    WorkflowListQuery,
     WorkflowOut,
     WorkflowRemoved,
 )
@@ -26,6 +27,7 @@ bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 
 
 @bp.post("")
+@idempotent()
 @requires("workflows:write")
 @tag(["workflows"])
 @validate_request(WorkflowIn)
@@ -38,10 +40,12 @@ async def create_workflow(data: WorkflowIn):
 @bp.get("")
 @requires("workflows:read")
 @tag(["workflows"])
-@validate_querystring(PageQuery)
+@validate_querystring(WorkflowListQuery)
 @validate_response(WorkflowList)
-async def list_workflows(query_args: PageQuery):
-    rows, cursor = await services().workflows.list(caller(), query_args.limit, query_args.cursor)
+async def list_workflows(query_args: WorkflowListQuery):
+    q = query_args
+    rows, cursor = await services().workflows.list(caller(), q.limit, q.cursor, order=q.order,
+                                                   created_by=q.created_by, name=q.name)
     return {"items": [workflow_out(r) for r in rows], "next_cursor": cursor}
 
 
@@ -89,13 +93,14 @@ async def validate_workflow(workflow_id: UUID, data: DefinitionCheck):
 
 
 @bp.post("/<uuid:workflow_id>/execute")
+@idempotent()
 @requires("executions:write")
 @tag(["workflows", "executions"])
 @error_responses(409)
 @optional_body(ExecuteIn)
 @validate_response(ExecuteOut, 202)
 async def execute_workflow(workflow_id: UUID, data: ExecuteIn):
-    execution_id, status = await services().executions.start_manual(caller(), workflow_id,
-                                                                    data.context_data or {}, data.dry_run)
+    execution_id, status, warnings = await services().executions.start_manual(
+        caller(), workflow_id, data.context_data or {}, data.dry_run, data.mock_outputs)
     return {"execution_id": execution_id, "workflow_id": workflow_id, "status": status,
-            "dry_run": data.dry_run}, 202
+            "dry_run": data.dry_run, "dry_run_warnings": warnings}, 202

@@ -21,6 +21,7 @@ from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.fixit.service import FixitService
 from services.hub.sessions import HubSessions
+from services.idempotency import IdempotencyKeys
 from services.migrations import apply_migrations, pending_migrations
 from services.notifications.duty import NotificationDuty
 from services.notifications.targets import NotificationTargetService
@@ -72,6 +73,7 @@ class Services:
         self.backfill = BackfillService(self.dal, rate_per_second=settings.backfill_rate_per_second)
         self.clients = ClientService(self.dal, settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+        self.idempotency = IdempotencyKeys(self.dal)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None

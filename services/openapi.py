@@ -46,6 +46,12 @@ ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
 ALSO_JSON_ATTRIBUTE = "_chime_also_json"  # a form body that may be sent as a JSON object too (the token endpoint)
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/health", "/health/live", "/health/ready", "/metrics",
+                "/openapi.json", "/docs", "/redocs", "/scalar")
+ERRORS_ATTRIBUTE = "_chime_error_responses"
+OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
+TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
+IDEMPOTENT_ATTRIBUTE = "_chime_idempotent"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 ERROR_DESCRIPTIONS = {
@@ -62,7 +68,19 @@ ERROR_DESCRIPTIONS = {
     "415": "The request body is not application/json",
     "503": "The database cannot be read right now (the message says why); try again after `Retry-After` seconds",
     "429": "Rate limited; Retry-After says how many seconds to wait",
+    "422": "The Idempotency-Key was already used with a different request (`idempotency_key_reused`)",
 }
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": ("Makes a retry safe: the same key with the same request within 24 h answers the first (2xx) "
+                    "response again, with `Idempotent-Replayed: true`, and does nothing else; the same key with a "
+                    "different request is a 422. Keys are per community. A duplicate sent while the first is "
+                    "running waits for its answer (409 `idempotency_key_in_progress` after 30 s)."),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+}
+REPLAYED_RESPONSE_HEADER = {"description": "`true` when this is the stored answer to an earlier request with the "
+                                           "same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}
 
 
 def error_responses(*statuses: int) -> Callable[[F], F]:
@@ -210,6 +228,13 @@ def _complete_operation(path: str, operation: dict[str, Any], func: Callable) ->
             body["content"] = content
         operation["requestBody"] = body
     statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
+    if getattr(func, IDEMPOTENT_ATTRIBUTE, False):
+        operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_PARAMETER]
+        statuses |= {"409", "422"}
+        for status, response in list(operation["responses"].items()):
+            if status.startswith("2"):
+                operation["responses"][status] = {**response, "headers": {
+                    **response.get("headers", {}), "Idempotent-Replayed": REPLAYED_RESPONSE_HEADER}}
     text = getattr(func, TEXT_RESPONSE_ATTRIBUTE, None)
     if text is not None:
         operation["responses"]["200"] = {"description": text[1],

@@ -125,6 +125,7 @@ class AuditQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("desc", description="desc (default): newest first; asc: oldest first")
 
 
 class AuditEventOut(BaseModel):

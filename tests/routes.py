@@ -26,6 +26,7 @@ PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
     ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
     ("GET", "/metrics"), ("POST", "/api/v1/oauth/token"),
+    ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"),
 })
 
 # Timing that never fires during a test.
@@ -187,6 +188,7 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/api/v1/clients/<uuid:client_id>"): Call("GET", "/api/v1/clients/{C}"),
     ("PATCH", "/api/v1/clients/<uuid:client_id>"): Call("PATCH", "/api/v1/clients/{C}", {"name": "renamed"}),
     ("DELETE", "/api/v1/clients/<uuid:client_id>"): Call("DELETE", "/api/v1/clients/{C}"),
+    ("GET", "/api/v1/node-types"): Call("GET", "/api/v1/node-types"),
 }
 
 _TABLES = {

@@ -6,7 +6,8 @@ import pytest
 
 from services.auth import SCOPES
 
-PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics", "/api/v1/oauth/token"}
+PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics", "/api/v1/oauth/token", "/health", "/health/live",
+          "/health/ready"}
 ERROR_REF = "#/components/schemas/ErrorOut"
 
 

@@ -54,6 +54,7 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("POST", W + "/validate"): WF_READ,
     ("GET", "/api/v1/executions"): EX_READ,
     ("GET", E): EX_READ,
+    ("GET", "/api/v1/node-types"): WF_READ,
     ("GET", "/api/v1/clients"): ADMIN,
     ("GET", "/api/v1/clients/<uuid:client_id>"): ADMIN,
     ("POST", "/api/v1/clients"): ADMIN,

@@ -124,6 +124,7 @@ PROBES: list[Probe] = [
     Probe(op("POST", "/hub/preview"), "own"),
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
+    Probe(op("GET", "/api/v1/node-types"), "own"),  # the same catalogue for every community: no data
     # A fix-it of one's own community, limited to the other community's schedule.
     Probe(op("POST", "/api/v1/scheduler/fix-it"), control=200),
     Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409),  # E1 runs: not awaiting approval
