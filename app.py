@@ -164,10 +164,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
-    api = (workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp, ops.bp,
-           notifications.bp, clients.bp, oauth.bp, hub.bp) if settings.serves_api else ()
     api = (workflows.bp, node_types.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp,
-           ops.bp, notifications.bp, hub.bp) if settings.serves_api else ()
+           ops.bp, notifications.bp, clients.bp, oauth.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:

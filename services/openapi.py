@@ -39,18 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar",
-                "/api/v1/oauth/token")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/health", "/health/live", "/health/ready", "/metrics",
+                "/openapi.json", "/docs", "/redocs", "/scalar", "/api/v1/oauth/token")
 SCOPE_ATTRIBUTE = "_chime_scope"
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
 ALSO_JSON_ATTRIBUTE = "_chime_also_json"  # a form body that may be sent as a JSON object too (the token endpoint)
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/health", "/health/live", "/health/ready", "/metrics",
-                "/openapi.json", "/docs", "/redocs", "/scalar")
-ERRORS_ATTRIBUTE = "_chime_error_responses"
-OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
-TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
 IDEMPOTENT_ATTRIBUTE = "_chime_idempotent"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
