@@ -15,24 +15,25 @@ from typing import Any
 
 from quart import Blueprint
 
+from controllers.hub import ops
 from controllers.hub.web import principal, render
 from services.auth import Principal
 
 
 async def load_overview(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: services.sitrep (GET /api/v1/scheduler/sitrep)")
+    return await ops.overview_context(p)
 
 
 async def load_approvals(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: approvals service (Operations A)")
+    return await ops.approvals_context(p)
 
 
 async def load_fixit(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: fix-it plans (Operations A); dry-run first, then apply")
+    return await ops.fixit_context(p)
 
 
 async def load_audit(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: audit trail (GET /api/v1/audit), paginated by its cursor")
+    return await ops.audit_context(p)
 
 
 async def authenticate_client(client_id: str, secret: str) -> Principal:
@@ -42,8 +43,10 @@ async def authenticate_client(client_id: str, secret: str) -> Principal:
 # name -> (path, scope, loader)
 LATER: dict[str, tuple[str, str, Callable[[Principal], Awaitable[dict[str, Any]]]]] = {
     "overview": ("/overview", "ops:read", load_overview),
-    "approvals": ("/approvals", "approvals:write", load_approvals),
-    "fixit": ("/fix-it", "ops:write", load_fixit),
+    # Viewing is ops:read; deciding (approvals:write) and dry-running or running (ops:write) are the POST
+    # routes in controllers/hub/ops.py, whose buttons the pages show only to sessions holding those scopes.
+    "approvals": ("/approvals", "ops:read", load_approvals),
+    "fixit": ("/fix-it", "ops:read", load_fixit),
     "audit": ("/audit", "ops:read", load_audit),
 }
 
