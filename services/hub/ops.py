@@ -77,6 +77,8 @@ async def lateness_series(dal: AsyncDAL, principal: Principal, since: datetime, 
         "max_ms": [round(r["worst"], 1) for r in rows],
         "fires": [r["n"] for r in rows],
         "bucket_seconds": width,
+        # The x axis spans the whole window even when only part of it had fires.
+        "start": since.timestamp(), "end": since.timestamp() + window_seconds,
     }
 
 

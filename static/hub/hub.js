@@ -30,7 +30,7 @@
         series: [{}, { label: "median late by (ms)", stroke: "#1f6feb", width: 2, points: { show: true } },
                  { label: "worst late by (ms)", stroke: "#d29922", width: 1, dash: [4, 3] }],
         axes: [Object.assign({}, axis), Object.assign({ label: "late by (ms)" }, axis)],
-        scales: { x: { time: true } }
+        scales: { x: { time: true, range: [data.start, data.end] } }
       }, [data.x, data.p50_ms, data.max_ms], holder);
       return;
     }
