@@ -187,7 +187,7 @@ async def fixit_create():
     p = principal(OPS_WRITE)
     data = await form()
     values = _fixit_values(data)
-    dry_run = data.get("dry_run") == "yes"
+    dry_run = data.get("dry_run") != "no"  # only the plan page's "Run the fix-it" button changes anything
     try:
         if values["mode"] not in MODES:
             raise ValidationFailed("mode", f"must be one of {', '.join(MODES)}")
