@@ -107,7 +107,7 @@ UPDATE workflow_executions SET status = 'awaiting_approval', started_at = NULL, 
 WHERE execution_id IN (SELECT execution_id FROM workflow_executions ORDER BY seq DESC LIMIT 500 OFFSET 5000);
 
 INSERT INTO audit_events (event_id, at, actor, community_id, action, target_type, target_id, changes)
-SELECT gen_random_uuid(), now() - g * interval '1 second',
+SELECT gen_random_uuid(), now() - ($1::int - g) * interval '1 second',  -- oldest first, as they are written
        CASE WHEN g % 10000 = 0 THEN 'rare auditor' ELSE 'user ' || (g % 7) END, 1,
        (ARRAY['schedule.update', 'schedule.pause', 'schedule.resume', 'schedule.run_now'])[g % 4 + 1], 'schedule',
        (SELECT schedule_id::text FROM workflow_schedules ORDER BY seq LIMIT 1),

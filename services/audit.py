@@ -120,7 +120,13 @@ async def record(conn: asyncpg.Connection, principal: Principal, action: str, ta
 async def list_events(dal: AsyncDAL, principal: Principal, *, actor: str | None = None, action: str | None = None,
                       target_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
                       limit: int = 50, cursor: str | None = None) -> tuple[list[asyncpg.Record], str | None]:
-    """The caller's community's events, newest first; the cursor continues below the last `seq` returned."""
-    rows = await dal.fetch(_LIST_SQL, principal.community_id, actor, action, target_id, since, until,
-                           decode_cursor(cursor), limit + 1)
+    """The caller's community's events, newest first; the cursor continues below the last `seq` returned.
+
+    Planned for the values at hand: a cached generic plan cannot drop the unused `$n IS NULL OR ...` filters,
+    so it could not use the actor / action / object indexes (migration 0014) and read the whole trail."""
+    seq = decode_cursor(cursor)
+    async with dal.connection() as conn, conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = await conn.fetch(_LIST_SQL, principal.community_id, actor, action, target_id, since, until, seq,
+                                limit + 1)
     return page(list(rows), limit)
