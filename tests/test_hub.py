@@ -470,7 +470,7 @@ async def test_overview_is_the_landing_page_with_the_report_chart_and_suggested_
     assert "night batch" in html and "boom" in html  # recent runs
     assert 'id="chart-data" data-kind="lateness"' in html and 'hx-trigger="every 5s"' in html
     chart = await queries_ops_series(chime, 3600)
-    assert chart["fires"] and sum(chart["fires"]) == 3 and max(chart["max_ms"]) == 1500.0
+    assert chart["fires"] and sum(chart["fires"]) == 3 and 1500 <= max(chart["max_ms"]) < 1600  # + insert_run's clock
 
     # The button resumes it (the schedules' own route) and comes back to the overview.
     csrf = _field(html, "csrf_token")
