@@ -1,4 +1,4 @@
-"""Phase 2 pages, stubbed behind one seam: not registered, not in the navigation, until their data exists.
+"""Phase 2 pages behind one seam, now registered (controllers/hub/__init__.py) and built in controllers/hub/ops.py.
 
 To switch one on once its service is merged: fill in its `load_*` function (call the service with the
 principal, as the API's blueprint does), call `register(bp, "<name>")` from controllers/hub/__init__.py, set
