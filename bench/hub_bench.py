@@ -157,8 +157,9 @@ async def measure(dsn: str, repeat: int, only: list[str] | None = None) -> list[
     async with app.test_app() as test_app:
         chime = app.extensions["chime"]
         client = test_app.test_client()
-        principal = Principal("bench", 1, frozenset({"schedules:read", "schedules:write", "ops:read", "ops:write",
-                                                      "approvals:write"}))
+        principal = Principal("bench", 1, frozenset(
+            {"schedules:read", "schedules:write", "workflows:read", "workflows:write", "executions:read",
+             "executions:write", "ops:read", "ops:write", "approvals:write"}))
         cookie, session = await chime.hub_sessions.start(principal, "jwt")
         headers = {"Cookie": f"chime_hub={cookie}", "X-CSRF-Token": session.csrf_token}
         dal = chime.dal

@@ -25,7 +25,8 @@ PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
     ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
-    ("GET", "/metrics"),
+    ("GET", "/metrics"), ("POST", "/api/v1/oauth/token"),
+    ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"),
 })
 
 # Timing that never fires during a test.
@@ -61,7 +62,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 @dataclass(frozen=True)
 class Call:
     """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {D} a schedule the hub's
-    cancel/delete may end, {T} a notification target, {F} a fix-it, {K} an approval token (filled per test).
+    cancel/delete may end, {T} a notification target, {F} a fix-it, {K} an approval token, {C} an API client
+    (filled per test).
     `form` is sent as a form (the hub), `body` as JSON (the API)."""
 
     method: str
@@ -190,6 +192,12 @@ REQUESTS: dict[Op, Call] = {
     ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{K}",
                                                                                         "action": "approve"}),
     ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/clients"): Call("GET", "/api/v1/clients"),
+    ("POST", "/api/v1/clients"): Call("POST", "/api/v1/clients", {"name": "bot", "scopes": ["schedules:read"]}),
+    ("GET", "/api/v1/clients/<uuid:client_id>"): Call("GET", "/api/v1/clients/{C}"),
+    ("PATCH", "/api/v1/clients/<uuid:client_id>"): Call("PATCH", "/api/v1/clients/{C}", {"name": "renamed"}),
+    ("DELETE", "/api/v1/clients/<uuid:client_id>"): Call("DELETE", "/api/v1/clients/{C}"),
+    ("GET", "/api/v1/node-types"): Call("GET", "/api/v1/node-types"),
 }
 
 _TABLES = {
@@ -204,6 +212,7 @@ _TABLES = {
     "fixits": ("fixit_id", "community_id = $1"),
     "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
     "approval_tokens": ("approval_id", "community_id = $1"),
+    "api_clients": ("client_id", "community_id = $1"),
 }
 
 

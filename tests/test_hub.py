@@ -16,7 +16,7 @@ from services.logs import request_id_var
 from tests.helpers import make_schedule, make_workflow
 from tests.routes import FAR, FAR_TOO
 
-RW = "schedules:read schedules:write"
+RW = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def _field(html: str, name: str) -> str:
@@ -441,7 +441,8 @@ def test_frame_ancestors_cannot_smuggle_other_directives() -> None:
 
 
 # --- phase 2: overview, approvals, fix-it, audit ---------------------------------------------------------------
-ALL = "schedules:read schedules:write ops:read ops:write approvals:write"
+ALL = ("schedules:read schedules:write workflows:read workflows:write executions:read executions:write ops:read"
+       " ops:write approvals:write")
 
 
 async def test_overview_is_the_landing_page_with_the_report_chart_and_suggested_actions(client, chime, auth,
@@ -697,3 +698,45 @@ async def test_audit_page_filters_and_pages_by_cursor(client, chime, auth, token
     for bad in ("since=yesterday", "cursor=garbage", "actor=" + "x" * 201, "action=a%00b"):
         resp = await client.get(f"/hub/audit?{bad}")
         assert resp.status_code == 400, bad
+
+
+# --- sign-in with an API client's id and secret ------------------------------------------------------------------
+async def test_sign_in_with_an_api_client_gets_its_community_and_scopes(client, chime, token, settings) -> None:
+    admin = {"Authorization": f"Bearer {token(4, 'admin')}"}
+    reader = {"name": "hub bot", "scopes": ["schedules:read", "workflows:read"]}
+    made = await (await client.post("/api/v1/clients", headers=admin, json=reader)).get_json()
+    blind = await (await client.post("/api/v1/clients", headers=admin,
+                                     json={"name": "no reads", "scopes": ["ops:read"]})).get_json()
+    page = await client.get("/hub/sign-in")
+    html = await page.get_data(as_text=True)
+    assert 'name="client_id"' in html and 'name="client_secret"' in html  # the form offers it
+
+    for client_id, secret, status, text in (
+        (made["client_id"], "wrong", 401, "wrong client id or secret"),
+        ("not-a-client", made["client_secret"], 401, "wrong client id or secret"),
+        (blind["client_id"], blind["client_secret"], 403, "schedules:read"),
+    ):
+        resp = await sign_in(client, "", client_id=client_id, client_secret=secret)
+        assert resp.status_code == status and text in await resp.get_data(as_text=True), (client_id, status)
+    assert await sessions(chime) == 0
+
+    resp = await sign_in(client, "", client_id=made["client_id"], client_secret=made["client_secret"])
+    assert resp.status_code == 303, await resp.get_data(as_text=True)
+    row = await chime.dal.fetchrow("SELECT * FROM hub_sessions")
+    assert row["auth_kind"] == "client" and row["community_id"] == 4
+    assert sorted(row["scopes"]) == ["schedules:read", "workflows:read"]
+    assert row["subject"] == f"client:{made['client_id']}"
+    # No longer than one of the client's tokens would live.
+    assert row["expires_at"] - datetime.now(UTC) <= timedelta(seconds=settings.client_token_ttl_seconds + 1)
+    assert (await client.get("/hub/workflows")).status_code == 200
+    forbidden = await client.get("/hub/runs/" + str(uuid.uuid4()))  # executions:read is not the client's
+    assert forbidden.status_code == 403 and forbidden.headers["X-Chime-Error-Code"] == "insufficient_scope"
+
+    # Revoking the client ends its sessions (within REVOCATION_CACHE_SECONDS).
+    assert (await client.delete(f"/api/v1/clients/{made['client_id']}", headers=admin)).status_code == 200
+    deadline = asyncio.get_running_loop().time() + settings.revocation_cache_seconds + 1
+    while (resp := await client.get("/hub/workflows")).status_code == 200:
+        assert asyncio.get_running_loop().time() < deadline, "a revoked client's session still works"
+        await asyncio.sleep(0.2)
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("/hub/sign-in")
+    assert await sessions(chime) == 0

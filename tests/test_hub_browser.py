@@ -23,8 +23,8 @@ from tests.hub_browser import (
 )
 
 pytestmark = pytest.mark.timeout(240)
-READ_WRITE = "schedules:read schedules:write"
-EVERYTHING = "schedules:read schedules:write ops:read ops:write approvals:write"
+READ_WRITE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
+EVERYTHING = READ_WRITE + " ops:read ops:write approvals:write"
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ from tests.routes import (
     snapshot,
 )
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1"}  # -> community 1's objects
+# -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1", "C": "C1"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ HUB_SCHEDULE, HUB_RUN = "/hub/schedules/<uuid:schedule_id>", "/hub/runs/<uuid:ex
 HUB_WORKFLOW = "/hub/workflows/<uuid:workflow_id>"
 TARGETS = "/api/v1/notification-targets"
 TARGET = TARGETS + "/<uuid:target_id>"
+CLIENT = "/api/v1/clients/<uuid:client_id>"
 
 # Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
 PROBES: list[Probe] = [
@@ -87,6 +89,10 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
     Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
     Probe(op("GET", TARGETS), "list", own=("T2",)),
+    Probe(op("GET", "/api/v1/clients"), "list", own=("C2",)),
+    Probe(op("GET", CLIENT), control=200),
+    Probe(op("PATCH", CLIENT), control=200),
+    Probe(op("POST", "/api/v1/clients"), "own"),
     Probe(op("GET", TARGET), control=200),
     Probe(op("GET", TARGET + "/deliveries"), control=200),
     # Community 2's report is computed from community 2's rows only (test_sitrep.py checks the numbers).
@@ -129,6 +135,7 @@ PROBES: list[Probe] = [
           call=Call("POST", "/hub/approvals/decide", form={"fixit_id": "{F}", "action": "deny"})),  # a dry run
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
+    Probe(op("GET", "/api/v1/node-types"), "own"),  # the same catalogue for every community: no data
     # A fix-it of one's own community, limited to the other community's schedule.
     Probe(op("POST", "/api/v1/scheduler/fix-it"), control=200),
     Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409),  # E1 runs: not awaiting approval
@@ -166,6 +173,7 @@ PROBES: list[Probe] = [
     Probe(op("POST", SCHEDULE + "/cancel"), control=200),
     Probe(op("DELETE", SCHEDULE), control=200),
     Probe(op("DELETE", TARGET), control=200),
+    Probe(op("DELETE", CLIENT), control=200),
     Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
     Probe(op("POST", "/hub/sign-out"), "own"),  # ends community 2's own session only (last: probes need it)
 ]
@@ -216,6 +224,10 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
         assert resp.status_code == 201, await resp.get_json()
         ids["T" + n] = (await resp.get_json())["target_id"]
     for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/clients", headers=h, json={"name": f"bot {n}", "scopes": ["admin"]})
+        assert resp.status_code == 201, await resp.get_json()
+        ids["C" + n] = (await resp.get_json())["client_id"]
+    for n, h in (("1", one), ("2", two)):
         resp = await client.post("/api/v1/scheduler/fix-it", headers=h, json={"mode": "greedy", "dry_run": True})
         assert resp.status_code == 200, await resp.get_json()
         ids["F" + n] = (await resp.get_json())["execution_id"]
@@ -249,7 +261,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1", "G1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1", "C1", "G1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)

@@ -15,6 +15,7 @@ from typing import Any
 
 from quart import Blueprint
 
+from controllers.deps import services
 from controllers.hub import ops
 from controllers.hub.web import principal, render
 from services.auth import Principal
@@ -37,7 +38,9 @@ async def load_audit(p: Principal) -> dict[str, Any]:
 
 
 async def authenticate_client(client_id: str, secret: str) -> Principal:
-    raise NotImplementedError("phase 2: API clients with client-credentials (Integration)")
+    """The client's community and scopes, exactly as its token would carry them (services/clients.py); wrong
+    secrets count towards the same per-client limit as the token endpoint's."""
+    return await services().clients.principal_for(client_id, secret)
 
 
 # name -> (path, scope, loader)
