@@ -123,7 +123,13 @@ async def list_events(dal: AsyncDAL, principal: Principal, *, actor: str | None 
                       limit: int = 50, cursor: str | None = None,
                       order: Order = "desc") -> tuple[list[asyncpg.Record], str | None]:
     """The caller's community's events, newest first unless `order=asc`; the cursor continues past the last
-    `seq` returned, in the same direction."""
-    rows = await dal.fetch(_LIST[order], principal.community_id, actor, action, target_id, since, until,
-                           decode_cursor(cursor, order), limit + 1)
+    `seq` returned, in the same direction.
+
+    Planned for the values at hand: a cached generic plan cannot drop the unused `$n IS NULL OR ...` filters,
+    so it could not use the actor / action / object indexes (migration 0014) and read the whole trail."""
+    seq = decode_cursor(cursor, order)
+    async with dal.connection() as conn, conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = await conn.fetch(_LIST[order], principal.community_id, actor, action, target_id, since, until, seq,
+                                limit + 1)
     return page(list(rows), limit, order)

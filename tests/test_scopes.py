@@ -85,6 +85,13 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("GET", "/hub/workflows"): WF_READ,
     ("GET", "/hub/workflows/<uuid:workflow_id>"): WF_READ,
     ("POST", "/hub/workflows/<uuid:workflow_id>/validate"): WF_READ,
+    ("GET", "/hub/overview"): OPS_READ,
+    ("GET", "/hub/approvals"): OPS_READ,
+    ("GET", "/hub/fix-it"): OPS_READ,
+    ("GET", "/hub/fix-it/<uuid:fixit_id>"): OPS_READ,
+    ("GET", "/hub/audit"): OPS_READ,
+    ("POST", "/hub/fix-it"): OPS_WRITE,
+    ("POST", "/hub/approvals/decide"): APPROVE,
     ("GET", "/hub/schedules/new"): WRITE,
     ("POST", "/hub/schedules/new"): WRITE,
     ("GET", "/hub/schedules/<uuid:schedule_id>/edit"): WRITE,
@@ -188,7 +195,7 @@ async def test_every_hub_page_needs_a_session(client, chime, bearer) -> None:
     wf = await make_workflow(client, owner)
     sid = (await make_schedule(client, owner, wf, FAR))["schedule_id"]
     run = await client.post(f"/api/v1/schedules/{sid}/run-now", headers=owner)
-    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": sid}
+    ids = {"S": sid, "W": wf, "E": (await run.get_json())["execution_id"], "D": sid, "F": sid}  # F: never looked up
     token_only = {"Authorization": owner["Authorization"]}
     wrong_cookie = {**token_only, "Cookie": "chime_hub=forged", "X-CSRF-Token": owner["X-CSRF-Token"]}
     for op in [o for o in {**REQUIRED_SCOPE, **SESSION_ONLY} if is_hub(o)]:

@@ -1,7 +1,7 @@
 """Tenancy, table-driven over every operation in the app's URL map.
 
 Community 1 owns a workflow W1 (a 60 s run), a schedule S1, a running execution E1, a notification target T1, a
-fix-it F1 and an approval token K1 (for a run of an approval-gated workflow); community 2 owns W2, S2, E2, T2
+fix-it F1 and an approval token K1 (for a run G1 of an approval-gated workflow); community 2 owns W2, S2, E2, T2
 and F2. With a token of
 community 2 holding every scope:
 - "404" probes name community 1's objects (in the path or the body): the answer is 404 and no row of any
@@ -122,6 +122,17 @@ PROBES: list[Probe] = [
     Probe(op("GET", HUB_WORKFLOW), control=200),
     Probe(op("POST", HUB_WORKFLOW + "/validate"), control=200),
     Probe(op("POST", "/hub/preview"), "own"),
+    # Phase 2 pages: community 2's report, approvals, fix-its and audit trail, never community 1's.
+    Probe(op("GET", "/hub/overview"), "page", own=("S2", "E2")),
+    Probe(op("GET", "/hub/approvals"), "page"),  # community 1's waits for approval (G1) until the approve control
+    Probe(op("GET", "/hub/fix-it"), "page", own=("F2",)),
+    Probe(op("GET", "/hub/fix-it/<uuid:fixit_id>"), control=200),
+    Probe(op("GET", "/hub/audit"), "page", own=("S2", "W2")),
+    Probe(op("GET", "/hub/audit"), "page", query="?target_id={S}"),
+    Probe(op("POST", "/hub/fix-it"), control=303),  # limited to community 1's schedule: 404
+    Probe(op("POST", "/hub/approvals/decide"), control=303),  # E1 runs: not awaiting approval, said on the page
+    Probe(op("POST", "/hub/approvals/decide"), control=303,
+          call=Call("POST", "/hub/approvals/decide", form={"fixit_id": "{F}", "action": "deny"})),  # a dry run
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
     Probe(op("GET", "/api/v1/node-types"), "own"),  # the same catalogue for every community: no data
@@ -228,6 +239,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
                                json={"execution_ids": [gated_run["execution_id"]]})
     assert issued.status_code == 201, await issued.get_json()
     ids["K1"] = (await issued.get_json())["token"]
+    ids["G1"] = gated_run["execution_id"]
     for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
@@ -249,7 +261,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1", "C1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1", "C1", "G1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)
