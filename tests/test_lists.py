@@ -3,6 +3,7 @@ execution lists naming their schedule and workflow."""
 
 from __future__ import annotations
 
+from tests.conftest import DEFAULT_SCOPE
 from tests.helpers import make_workflow
 from tests.routes import FAR
 
@@ -44,8 +45,8 @@ async def test_workflows_and_schedules_newest_first(client, auth) -> None:
 
 
 async def test_name_prefix_and_created_by_filters(client, auth, token) -> None:
-    alice = {"Authorization": f"Bearer {token(1, 'schedules:read schedules:write', subject='alice')}"}
-    bob = {"Authorization": f"Bearer {token(1, 'schedules:read schedules:write', subject='bob')}"}
+    alice = {"Authorization": f"Bearer {token(1, DEFAULT_SCOPE, subject='alice')}"}
+    bob = {"Authorization": f"Bearer {token(1, DEFAULT_SCOPE, subject='bob')}"}
     names = ["daily_report", "daily-report", "dailyXreport", "100% done", "100 percent", "back\\slash", "other"]
     ids = {}
     for i, name in enumerate(names):
@@ -101,7 +102,7 @@ async def test_executions_newest_first_with_names(client, auth) -> None:
 
 
 async def test_audit_and_targets_take_order(client, auth) -> None:
-    ops = auth(scope="ops:read ops:write schedules:read schedules:write")
+    ops = auth(scope="ops:read ops:write " + DEFAULT_SCOPE)
     for i in range(3):
         await make_workflow(client, ops, name=f"audited-{i}")
     newest, _ = await walk(client, "/api/v1/audit", ops)
