@@ -43,7 +43,8 @@ class ClientOut(BaseModel):
 
 
 class ClientCreated(ClientOut):
-    client_secret: str = Field(description="shown once: only its hash is stored")
+    client_secret: str | None = Field(description="shown once: only its hash is stored (null when an Idempotency-Key"
+                                      " replays the creation: the secret is never kept in the clear)")
 
 
 class ClientList(BaseModel):
