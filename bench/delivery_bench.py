@@ -122,6 +122,21 @@ class CpuMeter:
         return self.seconds
 
 
+_DB_COUNTERS_SQL = """
+SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
+       coalesce(sum(n_tup_ins), 0) AS inserted, coalesce(sum(n_tup_upd), 0) AS updated,
+       coalesce(sum(n_tup_hot_upd), 0) AS hot_updated
+FROM pg_stat_user_tables
+"""
+
+
+async def db_counters(conn: asyncpg.Connection) -> dict[str, float]:
+    """Transactions committed and rows inserted/updated so far in this database (pg_stat, flushed within ~1 s)."""
+    await conn.execute("SELECT pg_stat_clear_snapshot()")
+    row = await conn.fetchrow(_DB_COUNTERS_SQL)
+    return {k: float(row[k] or 0) for k in ("commits", "inserted", "updated", "hot_updated")}
+
+
 def tree(pid: int | None) -> list[int]:
     """`pid` and all its descendants (the service and its hypercorn workers; the postmaster and its children)."""
     if pid is None:
@@ -208,6 +223,8 @@ async def api_probe(url: str, schedule_ids: list[uuid.UUID], workflow_id: uuid.U
     got: list[float] = []
     posted: list[float] = []
     errors = 0
+    if not per_s:
+        return {"get_ms": pcts(got, (50, 99)), "post_ms": pcts(posted, (50, 99)), "requests": 0, "errors": 0}
     async with aiohttp.ClientSession(base_url=url, headers=headers) as s:
         t_end = time.perf_counter() + seconds
         i = 0
@@ -244,7 +261,7 @@ def rss_per_process(svc: ServiceProcess) -> list[float]:
 
 
 async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, duration: int,
-                  extra_env: dict[str, str]) -> dict[str, Any]:
+                  extra_env: dict[str, str], probe_rate: float) -> dict[str, Any]:
     dsn = await pg.create_database(f"delivery{workers}")
     try:
         await migrate(dsn)
@@ -268,13 +285,15 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
                 await asyncio.sleep(max(0.0, (lo - datetime.now(UTC)).total_seconds()))
                 for m in meters.values():
                     m.start()
-                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2))
+                counters_lo = await db_counters(conn)
+                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2, probe_rate))
                 await asyncio.sleep((hi - datetime.now(UTC)).total_seconds() / 2)
                 rss = rss_per_process(svc)
                 await probe
                 await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()))
                 for m in meters.values():
                     m.stop()
+                counters_hi = await db_counters(conn)
                 await asyncio.sleep(3)  # last arrivals
                 got = await receiver.get(f"/stats?from={lo.timestamp()}&to={hi.timestamp()}")
             finally:
@@ -297,6 +316,8 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
             "cpu_seconds": {k: round(m.seconds, 2) for k, m in meters.items()},
             # per fire (every execution row of the window, skipped ones too): the fairer figure when saturated
             "cpu_us_per_fire": {k: m.seconds / max(1, len(rows)) * 1e6 for k, m in meters.items()},
+            # database work per fire: transactions, rows inserted, row versions written by updates (HOT or not)
+            "db_per_fire": {k: (counters_hi[k] - counters_lo[k]) / max(1, len(rows)) for k in counters_lo},
             "service_errors": svc.error_lines()[:3]}
 
 
@@ -333,6 +354,8 @@ def table(results: dict[str, Any]) -> str:
              "/".join(f"{r['cpu_us_per_delivery'][k]:,.0f}" for k in ("service", "postgres", "receiver")), "", ""),
             ("", "µs CPU per fire (any status): service/PostgreSQL",
              "/".join(f"{r['cpu_us_per_fire'][k]:,.0f}" for k in ("service", "postgres")), "", ""),
+            ("", "per fire: commits/rows inserted/updated (HOT)",
+             "{commits:.2f}/{inserted:.2f}/{updated:.2f} ({hot_updated:.2f})".format(**r["db_per_fire"]), "", ""),
             ("", "service CPU vs plain aiohttp client", f"{r['cpu_us_per_delivery']['service'] / ref_cpu:.1f}x "
              f"of {ref_cpu:,.0f} µs/request" if ref_cpu else "-", "", ""),
         ]
@@ -347,7 +370,8 @@ def _ok(good: bool) -> str:
     return "ok" if good else "MISSED"
 
 
-async def main_async(rate: int, duration: int, workers: list[int], extra_env: dict[str, str]) -> dict[str, Any]:
+async def main_async(rate: int, duration: int, workers: list[int], extra_env: dict[str, str],
+                     probe_rate: float) -> dict[str, Any]:
     receiver = Receiver()
     await receiver.start()
     pg = PgServer(ROOT / ".data" / "bench-pg")
@@ -358,7 +382,8 @@ async def main_async(rate: int, duration: int, workers: list[int], extra_env: di
         results["plain_aiohttp_c10_per_s"] = await plain_aiohttp(receiver, 5, 10)
         for w in workers:
             print(f"[{time.strftime('%H:%M:%S')}] WORKERS={w} ...", file=sys.stderr, flush=True)
-            results["runs"].append(await run_one(pg, receiver, w, rate, duration, extra_env))
+            results["runs"].append(await run_one(pg, receiver, w, rate, duration, extra_env,
+                                                   probe_rate))
     finally:
         for name in list(pg.created):
             try:
@@ -376,13 +401,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--quick", action="store_true", help="rate 300 for 15 s")
+    parser.add_argument("--probe-rate", type=float, default=50,
+                        help="API requests/s during the load (0: none, so the CPU figures are the deliveries' alone)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra service setting, e.g. --env EVENT_LOOP=asyncio --env JSON_CODEC=json")
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
     rate, duration = (300, 15) if args.quick else (args.rate, args.duration)
     started = time.time()
-    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")], extra_env))
+    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")], extra_env,
+                                      args.probe_rate))
     env = environment()
     pg = results["postgres"]
     print(f"Python {env['python']}, {env['cpus']} CPUs; PostgreSQL {pg['server_version']} (embedded, "
