@@ -44,6 +44,7 @@ class ExecutionRunner:
         self.cancels: dict[UUID, CancelSignal] = {}
         self.reasons: dict[UUID, str] = {}
         self.items: dict[UUID, Dispatch] = {}
+        self.by_key: dict[str, Dispatch] = {}  # by the engine's execution_id (a str): no UUID parse per step
         self.waiting: dict[UUID, float] = {}  # submitted, not yet holding a slot (monotonic submit time)
         self.saturated = False
         self.accepting = True
@@ -56,6 +57,7 @@ class ExecutionRunner:
     def submit(self, item: Dispatch) -> None:
         self.cancels[item.execution_id] = CancelSignal()  # the engine stops the run by callback, no watcher task
         self.items[item.execution_id] = item
+        self.by_key[str(item.execution_id)] = item
         self.waiting[item.execution_id] = time.monotonic()
         task = asyncio.create_task(self._run(item), name=f"execution-{item.execution_id}")
         self.tasks[item.execution_id] = task
@@ -65,7 +67,9 @@ class ExecutionRunner:
         self.tasks.pop(execution_id, None)
         self.cancels.pop(execution_id, None)
         self.reasons.pop(execution_id, None)
-        self.items.pop(execution_id, None)
+        item = self.items.pop(execution_id, None)
+        if item is not None:
+            self.by_key.pop(str(execution_id), None)
         self.waiting.pop(execution_id, None)
 
     def cancel(self, execution_id: UUID, reason: str = "cancelled") -> bool:
@@ -91,7 +95,7 @@ class ExecutionRunner:
 
     async def on_step(self, execution_id: str, step: StepRecord) -> None:
         """Steps go out with the writer's next batch (one statement per batch, not one per step)."""
-        item = self.items.get(UUID(execution_id))
+        item = self.by_key.get(execution_id)
         if item is not None:
             self.writer.step(item.execution_id, item.scheduled_for, step)
 
