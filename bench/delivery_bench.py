@@ -12,7 +12,12 @@ runs for `duration` seconds; the first 5 s are warm-up. Reported:
 - in the same run, a plain aiohttp client posting to the same receiver at concurrency 50 (the practical limit
   on this machine) and the ratio of the two rates;
 - API `GET /schedules/{id}` and `POST /schedules` p50/p99 at 50 requests/s while the load runs;
-- RSS of each service process.
+- RSS of each service process;
+- CPU per delivery (µs) over the measured window, per component: the service processes (the `app.py serve`
+  process and its hypercorn worker children), PostgreSQL (every child of the embedded server's postmaster:
+  backends, WAL writer, checkpointer, autovacuum) and the receiver; and the plain aiohttp client's own CPU per
+  request, so the ratio shows what the service spends per delivery beyond a bare HTTP client. CPU seconds do not
+  depend on how busy the machine is, so these compare across runs when wall-clock numbers do not.
 Targets (2-core workplace machine): 2,000 deliveries/s for 60 s with WORKERS=2, delivery p99 <= 250 ms, 0 skipped,
 0 duplicates, >= 50 % of the plain aiohttp rate, API p99 <= 50 ms during the load.
 """
@@ -87,9 +92,80 @@ class Receiver:
             self.proc.wait(5)
 
 
-async def plain_aiohttp(receiver: Receiver, seconds: float, concurrency: int) -> float:
-    """The reference: the same receiver, a plain aiohttp client at `concurrency`, requests/s."""
+class CpuMeter:
+    """CPU seconds (user + system) a set of processes spent between `start()` and `stop()`.
+
+    `pids()` is asked at both ends: a process seen only at the end counts from zero (it started inside the
+    window), one gone by the end is lost (its last seconds are not counted: the components here are long-lived)."""
+
+    def __init__(self, pids: Any) -> None:
+        self.pids = pids
+        self.before: dict[int, float] = {}
+        self.seconds = 0.0
+
+    def _sample(self) -> dict[int, float]:
+        out = {}
+        for pid in self.pids():
+            try:
+                t = psutil.Process(pid).cpu_times()
+                out[pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> float:
+        after = self._sample()
+        self.seconds = sum(v - self.before.get(pid, 0.0) for pid, v in after.items())
+        return self.seconds
+
+
+_DB_COUNTERS_SQL = """
+SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) AS commits,
+       coalesce(sum(n_tup_ins), 0) AS inserted, coalesce(sum(n_tup_upd), 0) AS updated,
+       coalesce(sum(n_tup_hot_upd), 0) AS hot_updated
+FROM pg_stat_user_tables
+"""
+
+
+async def db_counters(conn: asyncpg.Connection) -> dict[str, float]:
+    """Transactions committed and rows inserted/updated so far in this database (pg_stat, flushed within ~1 s)."""
+    await conn.execute("SELECT pg_stat_clear_snapshot()")
+    row = await conn.fetchrow(_DB_COUNTERS_SQL)
+    return {k: float(row[k] or 0) for k in ("commits", "inserted", "updated", "hot_updated")}
+
+
+def tree(pid: int | None) -> list[int]:
+    """`pid` and all its descendants (the service and its hypercorn workers; the postmaster and its children)."""
+    if pid is None:
+        return []
+    try:
+        proc = psutil.Process(pid)
+        return [pid, *(c.pid for c in proc.children(recursive=True))]
+    except psutil.Error:
+        return []
+
+
+def children(pid: int | None) -> list[int]:
+    return tree(pid)[1:]
+
+
+async def postmaster_pid(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return psutil.Process(await conn.fetchval("SELECT pg_backend_pid()")).ppid()
+    finally:
+        await conn.close()
+
+
+async def plain_aiohttp(receiver: Receiver, seconds: float, concurrency: int,
+                        cpu: dict[str, float] | None = None) -> float:
+    """The reference: the same receiver, a plain aiohttp client at `concurrency`, requests/s. `cpu` receives the
+    client's and the receiver's µs CPU per request."""
     await receiver.get("/reset")
+    me, rcv = CpuMeter(lambda: [psutil.Process().pid]), CpuMeter(lambda: tree(receiver.proc and receiver.proc.pid))
     sent = 0
     stop = time.perf_counter() + seconds
     body = {"s": datetime.now(UTC).isoformat(), "e": "x", "k": "y"}
@@ -104,8 +180,14 @@ async def plain_aiohttp(receiver: Receiver, seconds: float, concurrency: int) ->
                 sent += 1
 
         t0 = time.perf_counter()
+        me.start()
+        rcv.start()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - t0
+        me.stop()
+        rcv.stop()
+    if cpu is not None and sent:
+        cpu.update(client_us=me.seconds / sent * 1e6, receiver_us=rcv.seconds / sent * 1e6)
     await receiver.get("/reset")
     return sent / elapsed
 
@@ -141,6 +223,8 @@ async def api_probe(url: str, schedule_ids: list[uuid.UUID], workflow_id: uuid.U
     got: list[float] = []
     posted: list[float] = []
     errors = 0
+    if not per_s:
+        return {"get_ms": pcts(got, (50, 99)), "post_ms": pcts(posted, (50, 99)), "requests": 0, "errors": 0}
     async with aiohttp.ClientSession(base_url=url, headers=headers) as s:
         t_end = time.perf_counter() + seconds
         i = 0
@@ -176,15 +260,17 @@ def rss_per_process(svc: ServiceProcess) -> list[float]:
         return []
 
 
-async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, duration: int) -> dict[str, Any]:
+async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, duration: int,
+                  extra_env: dict[str, str], probe_rate: float) -> dict[str, Any]:
     dsn = await pg.create_database(f"delivery{workers}")
     try:
         await migrate(dsn)
         conn = await asyncpg.connect(dsn)
         try:
             svc = ServiceProcess(dsn, f"delivery-w{workers}", LOG_DIR, WORKERS=str(workers),
-                                 ALLOWED_HOSTS="127.0.0.1", DB_POOL_MAX="20")
+                                 ALLOWED_HOSTS="127.0.0.1", DB_POOL_MAX="20", **extra_env)
             svc.start()
+            print(f"  service pid {svc.proc.pid}", file=sys.stderr, flush=True)  # for py-spy
             try:
                 await svc.wait_ready()
                 start = datetime.fromtimestamp(int(time.time()) + 4, UTC)
@@ -192,12 +278,23 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
                 wid = await conn.fetchval("SELECT workflow_id FROM workflows LIMIT 1")
                 await receiver.get("/reset")
                 lo, hi = start + timedelta(seconds=WARMUP), start + timedelta(seconds=duration)
+                postmaster = await postmaster_pid(dsn)
+                meters = {"service": CpuMeter(lambda: tree(svc.proc.pid)),
+                          "postgres": CpuMeter(lambda: children(postmaster)),
+                          "receiver": CpuMeter(lambda: tree(receiver.proc and receiver.proc.pid))}
                 await asyncio.sleep(max(0.0, (lo - datetime.now(UTC)).total_seconds()))
-                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2))
+                for m in meters.values():
+                    m.start()
+                counters_lo = await db_counters(conn)
+                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2, probe_rate))
                 await asyncio.sleep((hi - datetime.now(UTC)).total_seconds() / 2)
                 rss = rss_per_process(svc)
                 await probe
-                await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()) + 3)  # last arrivals
+                await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()))
+                for m in meters.values():
+                    m.stop()
+                counters_hi = await db_counters(conn)
+                await asyncio.sleep(3)  # last arrivals
                 got = await receiver.get(f"/stats?from={lo.timestamp()}&to={hi.timestamp()}")
             finally:
                 stop_all([svc])
@@ -214,12 +311,20 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
     return {"workers": workers, "rate": rate, "fires_expected": expected, "executions": len(rows),
             "statuses": dict(statuses), "receiver": got, "slot_wait_ms": pcts(waits, (50, 99)), "api": probe.result(),
             "rss_mb": rss, "undelivered": expected - got["distinct_fires"],
+            # µs of CPU per delivery over the window [lo, hi): deliveries counted by scheduled_for in that window
+            "cpu_us_per_delivery": {k: m.seconds / max(1, got["deliveries"]) * 1e6 for k, m in meters.items()},
+            "cpu_seconds": {k: round(m.seconds, 2) for k, m in meters.items()},
+            # per fire (every execution row of the window, skipped ones too): the fairer figure when saturated
+            "cpu_us_per_fire": {k: m.seconds / max(1, len(rows)) * 1e6 for k, m in meters.items()},
+            # database work per fire: transactions, rows inserted, row versions written by updates (HOT or not)
+            "db_per_fire": {k: (counters_hi[k] - counters_lo[k]) / max(1, len(rows)) for k in counters_lo},
             "service_errors": svc.error_lines()[:3]}
 
 
 def table(results: dict[str, Any]) -> str:
     rows = []
     ref = results["plain_aiohttp_per_s"]
+    ref_cpu = results.get("plain_aiohttp_cpu", {}).get("client_us")
     for r in results["runs"]:
         g = r["receiver"]
         late = g["late_ms"]
@@ -245,6 +350,14 @@ def table(results: dict[str, Any]) -> str:
             ("", "API POST p50/p99/max ms", "/".join(_ms(v) for v in r["api"]["post_ms"].values()),
              "p99 <= 50" if target else "", _ok((r["api"]["post_ms"].get("p99") or 1e9) <= 50) if target else ""),
             ("", "RSS per process MB", ", ".join(str(x) for x in r["rss_mb"]), "", ""),
+            ("", "µs CPU per delivery: service/PostgreSQL/receiver",
+             "/".join(f"{r['cpu_us_per_delivery'][k]:,.0f}" for k in ("service", "postgres", "receiver")), "", ""),
+            ("", "µs CPU per fire (any status): service/PostgreSQL",
+             "/".join(f"{r['cpu_us_per_fire'][k]:,.0f}" for k in ("service", "postgres")), "", ""),
+            ("", "per fire: commits/rows inserted/updated (HOT)",
+             "{commits:.2f}/{inserted:.2f}/{updated:.2f} ({hot_updated:.2f})".format(**r["db_per_fire"]), "", ""),
+            ("", "service CPU vs plain aiohttp client", f"{r['cpu_us_per_delivery']['service'] / ref_cpu:.1f}x "
+             f"of {ref_cpu:,.0f} µs/request" if ref_cpu else "-", "", ""),
         ]
     return render_table(("run", "metric", "value", "target", "result"), rows)
 
@@ -257,17 +370,20 @@ def _ok(good: bool) -> str:
     return "ok" if good else "MISSED"
 
 
-async def main_async(rate: int, duration: int, workers: list[int]) -> dict[str, Any]:
+async def main_async(rate: int, duration: int, workers: list[int], extra_env: dict[str, str],
+                     probe_rate: float) -> dict[str, Any]:
     receiver = Receiver()
     await receiver.start()
     pg = PgServer(ROOT / ".data" / "bench-pg")
     results: dict[str, Any] = {"postgres": await pg.describe(), "runs": []}
     try:
-        results["plain_aiohttp_per_s"] = await plain_aiohttp(receiver, 10, 50)
+        results["plain_aiohttp_cpu"] = {}
+        results["plain_aiohttp_per_s"] = await plain_aiohttp(receiver, 10, 50, results["plain_aiohttp_cpu"])
         results["plain_aiohttp_c10_per_s"] = await plain_aiohttp(receiver, 5, 10)
         for w in workers:
             print(f"[{time.strftime('%H:%M:%S')}] WORKERS={w} ...", file=sys.stderr, flush=True)
-            results["runs"].append(await run_one(pg, receiver, w, rate, duration))
+            results["runs"].append(await run_one(pg, receiver, w, rate, duration, extra_env,
+                                                   probe_rate))
     finally:
         for name in list(pg.created):
             try:
@@ -285,14 +401,22 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--quick", action="store_true", help="rate 300 for 15 s")
+    parser.add_argument("--probe-rate", type=float, default=50,
+                        help="API requests/s during the load (0: none, so the CPU figures are the deliveries' alone)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra service setting, e.g. --env EVENT_LOOP=asyncio --env JSON_CODEC=json")
     args = parser.parse_args()
+    extra_env = dict(item.split("=", 1) for item in args.env)
     rate, duration = (300, 15) if args.quick else (args.rate, args.duration)
     started = time.time()
-    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")]))
+    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")], extra_env,
+                                      args.probe_rate))
     env = environment()
     pg = results["postgres"]
     print(f"Python {env['python']}, {env['cpus']} CPUs; PostgreSQL {pg['server_version']} (embedded, "
           f"fsync={pg['fsync']}); {rate} interval-1s schedules for {duration} s (first {WARMUP} s warm-up)")
+    if extra_env:
+        print("service settings: " + " ".join(f"{k}={v}" for k, v in extra_env.items()))
     print(table(results))
     for r in results["runs"]:
         for line in r["service_errors"]:

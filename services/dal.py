@@ -22,6 +22,13 @@ def _init_connection(codec: str) -> Callable[[asyncpg.Connection], Awaitable[Non
     return init
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's default reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): one
+    round trip per acquire, i.e. per statement and per transaction, for state this service never leaves on a
+    pooled connection (locks are transaction-scoped, settings SET LOCAL, LISTEN has its own connection). asyncpg
+    still rolls back a transaction left open before calling this."""
+
+
 class AsyncDAL:
     """Parameterized SQL only: every helper takes the query and its arguments separately."""
 
@@ -40,6 +47,7 @@ class AsyncDAL:
             min_size=self.min_size,
             max_size=self.max_size,
             init=_init_connection(self.json_codec),
+            reset=_keep_session,
             timeout=timeout,
             command_timeout=60,
             server_settings=self.server_settings,

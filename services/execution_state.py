@@ -48,7 +48,9 @@ WHERE e.execution_id = v.execution_id AND e.scheduled_for = v.scheduled_for
   AND e.status IN ('pending', 'running') AND e.instance_id = $11 AND e.lease_epoch = $12
   AND EXISTS (SELECT 1 FROM scheduler_instances i
               WHERE i.instance_id = $11 AND i.epoch = $12 AND i.expires_at > now())
-RETURNING e.*
+RETURNING e.execution_id, e.schedule_id, e.workflow_id, e.community_id, e.scheduled_for, e.status, e.trigger,
+    e.attempt, e.error, e.error_code, e.duration_ms, e.dry_run, e.cancel_requested,
+    CASE WHEN e.status IN ('failed', 'timeout', 'abandoned') THEN e.context_data END AS context_data
 """
 
 _REAP_SQL = """
@@ -112,7 +114,9 @@ async def write_results(conn: asyncpg.Connection, results: list[Result], owner: 
                         now: datetime) -> tuple[list[asyncpg.Record], list[UUID]]:
     """Writes a batch of run outcomes (call inside a transaction) and schedules the retries they call for.
 
-    Returns (rows written, ids refused by the fence). A refused id belongs to the reaper now.
+    Returns (rows written, ids refused by the fence). A refused id belongs to the reaper now. The rows carry what
+    the outbox event, the retry and the metrics need (not the output: decoding it per run costs, and nobody reads
+    it here); context_data only where a retry may follow.
     """
     cols = ("execution_id", "scheduled_for", "status", "started_at", "finished_at", "duration_ms", "output",
             "error", "error_code", "error_node_id")

@@ -132,12 +132,15 @@ def claimed(count: int, seconds: float) -> None:
 
 def runs_written(rows: Iterable[Mapping[str, Any]]) -> None:
     """Execution rows the writer committed; only final statuses count."""
+    counts: dict[str, int] = {}
     for row in rows:
         status = row["status"]
         if status in ENDED:
-            RUNS.labels(status).inc()
+            counts[status] = counts.get(status, 0) + 1
             if row["duration_ms"] is not None:
                 RUN_DURATION.observe(row["duration_ms"] / 1000)
+    for status, n in counts.items():  # one labelled increment per status per batch, not per run
+        RUNS.labels(status).inc(n)
 
 
 def queue_wait(seconds: float) -> None:

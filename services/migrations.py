@@ -38,7 +38,13 @@ async def apply_migrations(dal: AsyncDAL) -> list[str]:
                 applied.append(version)
                 log.info("migration applied", extra={"event_type": "database", "action": "migrate", "result": version})
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+            try:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+            except BaseException:
+                # The pool does not reset sessions (services.dal): a connection that may still hold the lock
+                # must not go back to it.
+                conn.terminate()
+                raise
     return applied
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from services import metrics
 from services.dal import AsyncDAL
-from services.engine import RunRequest, RunResult, StepRecord, WorkflowEngine
+from services.engine import CancelSignal, RunRequest, RunResult, StepRecord, WorkflowEngine
 from services.engine.runner import clip_for_record
 from services.exec_writer import ExecutionWriter
 from services.execution_state import Result, cancel_flags
@@ -41,9 +41,10 @@ class ExecutionRunner:
         self.instance_id = instance_id
         self.slots = asyncio.Semaphore(max_concurrent)
         self.tasks: dict[UUID, asyncio.Task] = {}
-        self.cancels: dict[UUID, asyncio.Event] = {}
+        self.cancels: dict[UUID, CancelSignal] = {}
         self.reasons: dict[UUID, str] = {}
         self.items: dict[UUID, Dispatch] = {}
+        self.by_key: dict[str, Dispatch] = {}  # by the engine's execution_id (a str): no UUID parse per step
         self.waiting: dict[UUID, float] = {}  # submitted, not yet holding a slot (monotonic submit time)
         self.saturated = False
         self.accepting = True
@@ -54,8 +55,9 @@ class ExecutionRunner:
         return len(self.tasks)
 
     def submit(self, item: Dispatch) -> None:
-        self.cancels[item.execution_id] = asyncio.Event()
+        self.cancels[item.execution_id] = CancelSignal()  # the engine stops the run by callback, no watcher task
         self.items[item.execution_id] = item
+        self.by_key[str(item.execution_id)] = item
         self.waiting[item.execution_id] = time.monotonic()
         task = asyncio.create_task(self._run(item), name=f"execution-{item.execution_id}")
         self.tasks[item.execution_id] = task
@@ -65,7 +67,9 @@ class ExecutionRunner:
         self.tasks.pop(execution_id, None)
         self.cancels.pop(execution_id, None)
         self.reasons.pop(execution_id, None)
-        self.items.pop(execution_id, None)
+        item = self.items.pop(execution_id, None)
+        if item is not None:
+            self.by_key.pop(str(execution_id), None)
         self.waiting.pop(execution_id, None)
 
     def cancel(self, execution_id: UUID, reason: str = "cancelled") -> bool:
@@ -91,7 +95,7 @@ class ExecutionRunner:
 
     async def on_step(self, execution_id: str, step: StepRecord) -> None:
         """Steps go out with the writer's next batch (one statement per batch, not one per step)."""
-        item = self.items.get(UUID(execution_id))
+        item = self.by_key.get(execution_id)
         if item is not None:
             self.writer.step(item.execution_id, item.scheduled_for, step)
 
@@ -153,10 +157,12 @@ class ExecutionRunner:
             self._finish(item, status, utcnow(), started_at=started, duration_ms=duration,
                          output=clip_for_record(result.output, OUTPUT_MAX_BYTES), error=error, error_code=code,
                          error_node_id=result.error_node_id)
-        log.info("execution finished", extra={
-            "event_type": "execution", "action": "run", "result": status,
-            "execution_id": str(item.execution_id), "schedule_id": str(item.schedule_id) if item.schedule_id else None,
-            "duration_ms": duration, "error_code": code})
+        if log.isEnabledFor(logging.INFO):  # the record's fields cost more than the check, per run
+            log.info("execution finished", extra={
+                "event_type": "execution", "action": "run", "result": status,
+                "execution_id": str(item.execution_id),
+                "schedule_id": str(item.schedule_id) if item.schedule_id else None,
+                "duration_ms": duration, "error_code": code})
 
     def _request(self, item: Dispatch) -> RunRequest:
         return RunRequest(

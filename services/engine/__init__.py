@@ -14,6 +14,7 @@ from services.engine.definition import (
 from services.engine.outbound import AddressPolicy, make_http_client, sign
 from services.engine.runner import WorkflowEngine
 from services.engine.types import (
+    CancelSignal,
     DefinitionError,
     EngineLimits,
     NodeError,
@@ -25,6 +26,7 @@ from services.engine.types import (
 __all__ = [
     "NODE_TYPES",
     "AddressPolicy",
+    "CancelSignal",
     "PORTS",
     "DefinitionError",
     "EngineLimits",

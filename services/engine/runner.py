@@ -53,6 +53,7 @@ from services.engine.types import (
     STEP_FAILED,
     STEP_SKIPPED,
     STEP_TIMEOUT,
+    CancelSignal,
     DefinitionError,
     EngineLimits,
     LimitExceeded,
@@ -265,6 +266,9 @@ class _Run:
 
     async def watch(self, cancel_event: asyncio.Event) -> None:
         await cancel_event.wait()
+        self.cancelled()
+
+    def cancelled(self) -> None:
         self.stop(_Outcome("cancelled", "cancelled"))
 
     def _inside(self, node_id: str | None, loop_id: str) -> bool:
@@ -586,7 +590,13 @@ class WorkflowEngine:
         already_cancelling = task.cancelling()
         run.root_task = task
         self._track_deadline(run)
-        watcher = asyncio.create_task(run.watch(cancel_event)) if cancel_event is not None else None
+        watcher: asyncio.Task[None] | None = None
+        on_cancel: Callable[[], None] | None = None
+        if isinstance(cancel_event, CancelSignal):
+            on_cancel = run.cancelled
+            cancel_event.add_callback(on_cancel)
+        elif cancel_event is not None:
+            watcher = asyncio.create_task(run.watch(cancel_event))
         try:
             await run.run_scope(workflow.scopes[None], TemplateScope(run.roots))
         except asyncio.CancelledError:
@@ -603,6 +613,8 @@ class WorkflowEngine:
             self._deadlines.pop(run, None)   # already gone if its deadline passed
             if watcher is not None:
                 watcher.cancel()
+            if on_cancel is not None:
+                cancel_event.remove_callback(on_cancel)
         return run.result()
 
         root = asyncio.create_task(run.run_scope(workflow.scopes[None], TemplateScope(run.roots)))

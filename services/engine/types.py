@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,3 +117,29 @@ class TemplateError(NodeError):
 
 class LimitExceeded(NodeError):
     """A run-wide limit was hit: fails the run even when the node has continue_on_error."""
+
+
+class CancelSignal(asyncio.Event):
+    """An asyncio.Event that also calls back, synchronously, when set.
+
+    Given as `cancel_event`, the engine registers a callback instead of running a watcher task per run (a task
+    created, scheduled and cancelled for every execution, almost always without the event ever being set)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._callbacks: list[Callable[[], None]] = []
+
+    def set(self) -> None:
+        super().set()
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def add_callback(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def remove_callback(self, callback: Callable[[], None]) -> None:
+        try:
+            self._callbacks.remove(callback)
+        except ValueError:
+            pass

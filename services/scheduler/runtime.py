@@ -89,6 +89,7 @@ class SchedulerRuntime:
         self.fired = 0
         self._claiming = 0
         self._claim_again = asyncio.Event()
+        self._soon_pending = False
         self.queue = QueueTaker(dal, runner, lease, health, clock)
         every = [
             _Every("reconcile", settings.reconcile_seconds, health, self._reconcile),
@@ -174,16 +175,18 @@ class SchedulerRuntime:
             self.runner.submit(item)
         for eid in fired.cancel:
             self.runner.cancel(eid)
+        now = self.clock()
         for due in fired.next_due:
-            self.wake_at(due)
+            self.wake_at(due, now)
         metrics.fired(fired.fires)
 
     # --- wake-ups ------------------------------------------------------------------------------------------
-    def wake_at(self, when: datetime) -> None:
+    def wake_at(self, when: datetime, now: datetime | None = None) -> None:
         """Ensures a claim runs at `when` (if within the horizon); past instants claim right away."""
         if self.stopping or not self.aps.running:
             return
-        now = self.clock()
+        if now is None:
+            now = self.clock()
         if when <= now:
             self.claim_soon()
             return
@@ -201,7 +204,16 @@ class SchedulerRuntime:
         await self.claim_all()
 
     def claim_soon(self) -> None:
-        asyncio.get_running_loop().create_task(self.claim_all())
+        # One pending claim task at most: a process that is behind sees every fired schedule due again at once, and
+        # a task per fire would only find the claim loops busy and set _claim_again.
+        if self._soon_pending:
+            return
+        self._soon_pending = True
+        asyncio.get_running_loop().create_task(self._claim_soon())
+
+    async def _claim_soon(self) -> None:
+        self._soon_pending = False
+        await self.claim_all()
 
     async def claim_all(self) -> None:
         """Claims batches until nothing is due."""
