@@ -34,6 +34,7 @@ from controllers import (
     approvals,
     audit,
     backfill,
+    events,
     executions,
     fixit,
     health,
@@ -157,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
     api = (workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp, ops.bp,
-           notifications.bp, hub.bp) if settings.serves_api else ()
+           notifications.bp, events.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:

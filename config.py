@@ -80,6 +80,7 @@ class Settings:
     notify_retry_base_seconds: float = 5.0
     notify_retry_max_seconds: float = 3600.0
     outbox_retention_days: int = 7
+    event_retention_days: int = 7  # stored events (POST /api/v1/events) are deleted after this many days
 
     @property
     def jwt_verify_key(self) -> str:
@@ -261,4 +262,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         notify_retry_base_seconds=_float(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01),
         notify_retry_max_seconds=_float(env, "NOTIFY_RETRY_MAX_SECONDS", 3600.0, 0.01),
         outbox_retention_days=_int(env, "OUTBOX_RETENTION_DAYS", 7, 1),
+        event_retention_days=_int(env, "EVENT_RETENTION_DAYS", 7, 1),
     )

@@ -11,7 +11,8 @@ from config import Settings
 from services.errors import Forbidden, Unauthorized
 
 SCOPES = ("schedules:read", "schedules:write", "workflows:read", "workflows:write",
-          "executions:read", "executions:write", "ops:read", "ops:write", "approvals:write")
+          "executions:read", "executions:write", "ops:read", "ops:write", "approvals:write",
+          "events:write")
 
 
 @dataclass(frozen=True)

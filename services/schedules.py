@@ -152,7 +152,8 @@ class ScheduleService:
                 changes = body.schedule_config.model_dump(exclude_unset=True)
                 if "schedule_type" in changes and changes["schedule_type"] != row["schedule_type"]:
                     # A new type replaces the old type's timing field instead of failing on it.
-                    for field in ("cron_expression", "interval_seconds", "scheduled_time", "rrule"):
+                    for field in ("cron_expression", "interval_seconds", "scheduled_time", "rrule", "event_type",
+                                  "event_filter"):
                         merged[field] = None
                 merged.update(changes)
             try:

@@ -111,7 +111,7 @@ async def reset_database(dsn: str) -> None:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
                           " event_outbox, hub_sessions, hub_links, notification_targets, notification_deliveries,"
-                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts"
+                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts, events"
                           " CASCADE")
     finally:
         await dal.close()

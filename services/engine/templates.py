@@ -20,7 +20,7 @@ from typing import Any
 
 from services.engine.types import TemplateError
 
-ROOTS = frozenset({"context", "variables", "steps", "schedule", "execution", "loop"})
+ROOTS = frozenset({"context", "variables", "steps", "schedule", "execution", "event", "loop"})
 
 
 class TemplateSyntaxError(ValueError):

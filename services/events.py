@@ -1,0 +1,275 @@
+"""EventService: accepts events (POST /api/v1/events), fans each out to the matching event schedules, lists them.
+
+One transaction per request (a batch included):
+1. The events are inserted with `ON CONFLICT DO NOTHING`. The delivery key `(community_id, event_id)` decides
+   which delivery is first: a concurrent duplicate waits on the first one's uncommitted key, then finds it and
+   answers its stored result, starting nothing. `received_at` is distinct per community (`events_instant_key`);
+   the rare collision of two different events on one instant is retried with another instant.
+2. The community's event schedules answering the batch's types (exact or prefix `*`) are locked in schedule_id
+   order (services.schedule_state owns them); each event's filter is evaluated (the engine's condition_if over
+   `${event.*}`), and `schedule_state.event_fire` applies the gates and writes one execution per schedule and
+   event through the fire module, with `scheduled_for = received_at`. So the executions' fire key
+   `(schedule_id, scheduled_for)` is one row per (schedule, event) as well, independently of the events key.
+3. Each event's answer is stored on its row (`result`) for duplicate deliveries; then commit, and the runs this
+   process may start are handed to its runner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import asyncpg
+
+from services import schedule_state
+from services.auth import Principal
+from services.dal import AsyncDAL
+from services.engine.conditions import evaluate
+from services.engine.templates import TemplateScope
+from services.engine.types import NodeError
+from services.errors import ValidationFailed
+from services.event_schemas import EventIn
+from services.firing import Owner
+from services.pagination import decode_cursor, page
+from services.schedule_state import EventOutcome, Fired
+
+if TYPE_CHECKING:
+    from services.scheduler.runtime import SchedulerRuntime
+
+log = logging.getLogger("chime.events")
+
+PAYLOAD_MAX_BYTES = 64 * 1024
+PAYLOAD_MAX_DEPTH = 16
+# Attempts at a free instant when two different events of a community land on the same microsecond.
+INSTANT_ATTEMPTS = 5
+
+_INSERT_SQL = """
+INSERT INTO events (community_id, event_id, type, payload, occurred_at, received_at)
+SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING event_id
+"""
+
+_FIND_SQL = """
+SELECT event_id, type, occurred_at, received_at, result FROM events
+WHERE community_id = $1 AND event_id = ANY($2::text[])
+"""
+
+_RESULT_SQL = """
+UPDATE events e SET result = v.result
+FROM unnest($2::text[], $3::jsonb[]) AS v(event_id, result)
+WHERE e.community_id = $1 AND e.event_id = v.event_id
+"""
+
+_LIST_SQL = """
+SELECT event_id, community_id, type, payload, occurred_at, received_at, result, seq FROM events
+WHERE community_id = $1
+  AND ($2::text IS NULL OR type = $2)
+  AND ($3::timestamptz IS NULL OR received_at >= $3)
+  AND ($4::timestamptz IS NULL OR received_at < $4)
+  AND ($5::bigint IS NULL OR seq < $5)
+ORDER BY seq DESC
+LIMIT $6
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def patterns_for(event_type: str) -> list[str]:
+    """The schedule event_types that answer `event_type`: itself and every prefix of it followed by '*'."""
+    return [event_type] + [event_type[:i] + "*" for i in range(len(event_type) + 1)]
+
+
+def answers(pattern: str, event_type: str) -> bool:
+    return pattern == event_type or (pattern.endswith("*") and event_type.startswith(pattern[:-1]))
+
+
+def check_payload(payload: Any, field: str) -> None:
+    """Bounded in size and depth (the request hook, services/json_guard.py, has already refused NUL, lone
+    surrogates, non-finite numbers and the global limits): a payload is copied onto every run it starts."""
+    size = len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > PAYLOAD_MAX_BYTES:
+        raise ValidationFailed(field, f"is {size} bytes; the limit is {PAYLOAD_MAX_BYTES}", code="payload_too_large")
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > PAYLOAD_MAX_DEPTH:
+            raise ValidationFailed(field, f"nests objects/arrays deeper than {PAYLOAD_MAX_DEPTH}",
+                                   code="nesting_too_deep")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def filter_verdict(event_filter: dict[str, Any] | None, event: dict[str, Any]) -> str | None:
+    """None when the schedule's filter holds for the event, else why not. A filter that cannot be evaluated
+    (a missing payload field, a type mismatch) does not hold: the event starts nothing there, and says why."""
+    if not event_filter:
+        return None
+    try:
+        if evaluate(event_filter, TemplateScope({"event": event}), "event_filter", []):
+            return None
+    except NodeError as exc:
+        return f"event_filter could not be evaluated: {exc.message}"[:500]
+    return "event_filter did not match"
+
+
+@dataclass
+class _Event:
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime | None  # as given; the received_at when absent
+    received_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    duplicate: bool = False
+    given_occurred_at: datetime | None = None
+
+    def template_vars(self) -> dict[str, Any]:
+        """What `${event.*}` reads in the runs it starts (also stored on each execution row)."""
+        assert self.received_at is not None and self.occurred_at is not None
+        return {"type": self.type, "event_id": self.event_id, "occurred_at": self.occurred_at.isoformat(),
+                "received_at": self.received_at.isoformat(), "payload": self.payload}
+
+    def answer(self) -> dict[str, Any]:
+        result = self.result or {"executions": [], "skipped": []}
+        return {"event_id": self.event_id, "type": self.type, "occurred_at": self.occurred_at,
+                "received_at": self.received_at, "duplicate": self.duplicate, **result}
+
+
+def _result(outcomes: list[EventOutcome], filtered: list[tuple[UUID, str]]) -> dict[str, Any]:
+    runs = [o for o in outcomes if o.execution_id is not None and o.status != "skipped"]
+    skips = [o for o in outcomes if o not in runs]
+    return {
+        "executions": [{"execution_id": str(o.execution_id), "schedule_id": str(o.schedule_id), "status": o.status}
+                       for o in runs],
+        "skipped": [{"schedule_id": str(o.schedule_id), "reason": o.reason or o.status,
+                     "execution_id": str(o.execution_id) if o.execution_id else None} for o in skips]
+        + [{"schedule_id": str(sid), "reason": why, "execution_id": None} for sid, why in filtered],
+    }
+
+
+class EventService:
+    def __init__(self, dal: AsyncDAL, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.dal = dal
+        self.clock = clock
+        self.scheduler: SchedulerRuntime | None = None  # set by the container once this process runs one
+
+    def _owner(self) -> Owner | None:
+        return self.scheduler.owner() if self.scheduler is not None else None
+
+    @staticmethod
+    def validate(items: list[EventIn], prefix: str | None = None) -> list[_Event]:
+        """Checks every event before anything is written; generates the missing event ids."""
+        out: list[_Event] = []
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            where = f"{prefix}[{i}]." if prefix else ""
+            check_payload(item.payload, f"{where}payload")
+            event_id = item.event_id or str(uuid.uuid4())
+            if event_id in seen:
+                raise ValidationFailed(f"{where}event_id", "repeats an event_id of this batch",
+                                       code="duplicate_event_id")
+            seen.add(event_id)
+            occurred = item.occurred_at.astimezone(UTC) if item.occurred_at else None  # as stored and read back
+            out.append(_Event(event_id, item.type, item.payload, occurred, given_occurred_at=occurred))
+        return out
+
+    async def accept(self, principal: Principal, events: list[_Event]) -> list[dict[str, Any]]:
+        """Stores and fans out `events` (validated) in one transaction; returns each one's answer."""
+        fired = Fired()
+        async with self.dal.transaction() as conn:
+            now = self.clock()
+            fresh = await self._store(conn, principal.community_id, events, now)
+            if fresh:
+                fired = await self._fan_out(conn, principal.community_id, fresh, now)
+        if self.scheduler is not None:
+            self.scheduler.deliver(fired)
+        for ev in events:
+            result = ev.result or {}
+            log.info("event accepted", extra={
+                "event_type": "event", "action": "accept", "result": "duplicate" if ev.duplicate else "stored",
+                "community_id": principal.community_id,
+                "data": {"event_id": ev.event_id, "type": ev.type, "runs": len(result.get("executions", [])),
+                         "skipped": len(result.get("skipped", []))}})
+        return [ev.answer() for ev in events]
+
+    async def _store(self, conn: asyncpg.Connection, community_id: int, events: list[_Event],
+                     now: datetime) -> list[_Event]:
+        """Inserts the events; returns the ones this delivery is first for (the others carry the stored answer)."""
+        pending, fresh = list(events), []
+        for attempt in range(INSTANT_ATTEMPTS):
+            # Distinct microseconds within the request; a later attempt moves past instants taken meanwhile.
+            base = now + timedelta(microseconds=attempt * len(events))
+            for i, ev in enumerate(pending):
+                ev.received_at = base + timedelta(microseconds=i)
+                ev.occurred_at = ev.given_occurred_at or ev.received_at
+            inserted = {r["event_id"] for r in await conn.fetch(
+                _INSERT_SQL, community_id, [e.event_id for e in pending], [e.type for e in pending],
+                [e.payload for e in pending], [e.occurred_at for e in pending], [e.received_at for e in pending])}
+            fresh += [e for e in pending if e.event_id in inserted]
+            rest = [e for e in pending if e.event_id not in inserted]
+            if not rest:
+                return fresh
+            found = {r["event_id"]: r for r in await conn.fetch(_FIND_SQL, community_id, [e.event_id for e in rest])}
+            pending = []
+            for ev in rest:
+                row = found.get(ev.event_id)
+                if row is None:  # not a duplicate: its instant was taken by another event; try the next one
+                    pending.append(ev)
+                    continue
+                ev.duplicate, ev.type, ev.occurred_at, ev.received_at = True, row["type"], row["occurred_at"], \
+                    row["received_at"]
+                ev.result = row["result"]
+            if not pending:
+                return fresh
+        raise RuntimeError(f"no free instant for {len(pending)} events after {INSTANT_ATTEMPTS} attempts")
+
+    async def _fan_out(self, conn: asyncpg.Connection, community_id: int, events: list[_Event],
+                       now: datetime) -> Fired:
+        patterns = sorted({p for ev in events for p in patterns_for(ev.type)})
+        current = {r["schedule_id"]: r for r in await schedule_state.lock_event_schedules(conn, community_id,
+                                                                                          patterns)}
+        fired, owner = Fired(), self._owner()
+        for ev in events:
+            event = ev.template_vars()
+            matched = [r for r in current.values() if answers(r["event_type"], ev.type)]
+            firing_rows, filtered = [], []
+            for row in matched:
+                verdict = filter_verdict(row["event_filter"], event)
+                if verdict is None:
+                    firing_rows.append(row)
+                else:
+                    filtered.append((row["schedule_id"], verdict))
+            outcomes: list[EventOutcome] = []
+            if firing_rows:
+                assert ev.received_at is not None
+                result, outcomes = await schedule_state.event_fire(conn, firing_rows, event, ev.received_at, now,
+                                                                   owner)
+                fired.merge(result)
+                if len(events) > 1:  # a later event of the batch sees the counters and status this one left
+                    for row in await schedule_state.reread(conn, [r["schedule_id"] for r in firing_rows]):
+                        current[row["schedule_id"]] = row
+            ev.result = _result(outcomes, filtered)
+        await conn.execute(_RESULT_SQL, community_id, [e.event_id for e in events], [e.result for e in events])
+        return fired
+
+    async def list(self, principal: Principal, *, event_type: str | None, since: datetime | None,
+                   until: datetime | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """The community's events, newest first; the cursor continues below the last `seq` returned."""
+        rows = await self.dal.fetch(_LIST_SQL, principal.community_id, event_type, since, until,
+                                    decode_cursor(cursor), limit + 1)
+        items, next_cursor = page(list(rows), limit)
+        out = []
+        for r in items:
+            result = r["result"] or {"executions": [], "skipped": []}
+            out.append({k: r[k] for k in ("event_id", "community_id", "type", "payload", "occurred_at",
+                                          "received_at")} | result)
+        return out, next_cursor
