@@ -181,6 +181,9 @@ REQUESTS: dict[Op, Call] = {
     ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{K}",
                                                                                         "action": "approve"}),
     ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
+    ("POST", "/api/v1/events"): Call("POST", "/api/v1/events", {"type": "table.ping", "payload": {"n": 1}}),
+    ("POST", "/api/v1/events/batch"): Call("POST", "/api/v1/events/batch", {"events": [{"type": "table.ping"}]}),
+    ("GET", "/api/v1/events"): Call("GET", "/api/v1/events"),
 }
 
 _TABLES = {
@@ -195,6 +198,7 @@ _TABLES = {
     "fixits": ("fixit_id", "community_id = $1"),
     "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
     "approval_tokens": ("approval_id", "community_id = $1"),
+    "events": ("community_id, event_id", "community_id = $1"),
 }
 
 
