@@ -30,7 +30,7 @@ import asyncpg
 from services import schedule_state
 from services.auth import Principal
 from services.dal import AsyncDAL
-from services.engine.conditions import evaluate
+from services.engine.conditions import condition_problems, evaluate
 from services.engine.templates import TemplateScope
 from services.engine.types import NodeError
 from services.errors import ValidationFailed
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chime.events")
 
+# An event filter is a condition_if tree: bounded like a small workflow node's config.
+EVENT_FILTER_MAX_BYTES = 16 * 1024
 PAYLOAD_MAX_BYTES = 64 * 1024
 PAYLOAD_MAX_DEPTH = 16
 # Attempts at a free instant when two different events of a community land on the same microsecond.
@@ -106,6 +108,19 @@ def check_payload(payload: Any, field: str) -> None:
                                    code="nesting_too_deep")
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def check_event_filter(event_filter: dict[str, Any] | None, field: str = "schedule_config.event_filter") -> None:
+    """A schedule's event_filter must be a valid condition_if tree (refused before anything is written)."""
+    if event_filter is None:
+        return
+    size = len(json.dumps(event_filter).encode())
+    if size > EVENT_FILTER_MAX_BYTES:
+        raise ValidationFailed(field, f"is {size} bytes; the limit is {EVENT_FILTER_MAX_BYTES}",
+                               code="invalid_event_filter")
+    problems = condition_problems(event_filter, "event_filter")
+    if problems:
+        raise ValidationFailed(field, problems[0][1].removeprefix("event_filter: "), code="invalid_event_filter")
 
 
 def filter_verdict(event_filter: dict[str, Any] | None, event: dict[str, Any]) -> str | None:

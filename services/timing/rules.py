@@ -6,7 +6,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.engine.conditions import condition_problems
 from services.errors import ValidationFailed
 from services.schemas import ScheduleConfig
 from services.timing import ScheduleSpec, TimingError, first_fire, spec_from, validate_jitter, validate_spec
@@ -24,8 +23,6 @@ TYPE_FIELDS = {
     "rrule": "rrule",
     "event": "event_type",
 }
-# An event filter is a condition_if tree: bounded like a small workflow node's config.
-EVENT_FILTER_MAX_BYTES = 16 * 1024
 
 
 def check_context(context: Any, field: str = "context_data") -> dict[str, Any]:
@@ -98,20 +95,11 @@ def check_config(cfg: ScheduleConfig, anchor: datetime, now: datetime, prefix: s
 
 
 def _check_event_fields(cfg: ScheduleConfig, prefix: str) -> None:
-    """Event schedules: no jitter (nothing is timed), and a filter that is a valid condition_if tree."""
+    """Event schedules: no jitter (nothing is timed); a filter only on them (its condition_if tree is checked by
+    services.events.check_event_filter: this package imports no engine)."""
     if cfg.schedule_type != "event":
         raise ValidationFailed(f"{prefix}.event_filter", f"does not apply to schedule_type '{cfg.schedule_type}'",
                                code="field_not_allowed")
     if cfg.jitter_seconds:
         raise ValidationFailed(f"{prefix}.jitter_seconds", "does not apply to schedule_type 'event'",
                                code="field_not_allowed")
-    if cfg.event_filter is None:
-        return
-    size = len(json.dumps(cfg.event_filter).encode())
-    if size > EVENT_FILTER_MAX_BYTES:
-        raise ValidationFailed(f"{prefix}.event_filter", f"is {size} bytes; the limit is {EVENT_FILTER_MAX_BYTES}",
-                               code="invalid_event_filter")
-    problems = condition_problems(cfg.event_filter, "event_filter")
-    if problems:
-        raise ValidationFailed(f"{prefix}.event_filter", problems[0][1].removeprefix("event_filter: "),
-                               code="invalid_event_filter")
