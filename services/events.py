@@ -207,13 +207,12 @@ class EventService:
                 fired = await self._fan_out(conn, principal.community_id, fresh, now)
         if self.scheduler is not None:
             self.scheduler.deliver(fired)
-        for ev in events:
-            result = ev.result or {}
-            log.info("event accepted", extra={
-                "event_type": "event", "action": "accept", "result": "duplicate" if ev.duplicate else "stored",
-                "community_id": principal.community_id,
-                "data": {"event_id": ev.event_id, "type": ev.type, "runs": len(result.get("executions", [])),
-                         "skipped": len(result.get("skipped", []))}})
+        # One line per request (a batch of 100 is one line): event ids only, never payloads.
+        log.info("events accepted", extra={
+            "event_type": "event", "action": "accept", "result": "ok", "community_id": principal.community_id,
+            "data": {"events": len(events), "duplicates": sum(ev.duplicate for ev in events),
+                     "runs": sum(len((ev.result or {}).get("executions", ())) for ev in events),
+                     "event_ids": [ev.event_id for ev in events[:10]]}})
         return [ev.answer() for ev in events]
 
     async def _store(self, conn: asyncpg.Connection, community_id: int, events: list[_Event],
@@ -249,30 +248,48 @@ class EventService:
 
     async def _fan_out(self, conn: asyncpg.Connection, community_id: int, events: list[_Event],
                        now: datetime) -> Fired:
+        """Fires the matching schedules of `events` (first deliveries, in order) and stores each one's answer.
+
+        A batch is cut into waves in which no schedule appears twice; each wave is one `event_fire` (one INSERT,
+        one UPDATE), and the rows a wave changed are read again before the next one, so a later event sees the
+        counters and status an earlier one left (max_executions, completion)."""
         patterns = sorted({p for ev in events for p in patterns_for(ev.type)})
         current = {r["schedule_id"]: r for r in await schedule_state.lock_event_schedules(conn, community_id,
                                                                                           patterns)}
         fired, owner = Fired(), self._owner()
+        wave: list[tuple[_Event, list[UUID]]] = []
+        filtered: dict[str, list[tuple[UUID, str]]] = {}
+
+        async def flush(reread: bool) -> None:
+            items = [schedule_state.EventFire(current[sid], ev.template_vars(), ev.received_at)  # type: ignore[arg-type]
+                     for ev, sids in wave for sid in sids]
+            result, outcomes = await schedule_state.event_fire(conn, items, now, owner)
+            fired.merge(result)
+            at = 0
+            for ev, sids in wave:
+                ev.result = _result(outcomes[at:at + len(sids)], filtered[ev.event_id])
+                at += len(sids)
+            if reread:
+                for row in await schedule_state.reread(conn, [sid for _, sids in wave for sid in sids]):
+                    current[row["schedule_id"]] = row
+            wave.clear()
+
         for ev in events:
             event = ev.template_vars()
-            matched = [r for r in current.values() if answers(r["event_type"], ev.type)]
-            firing_rows, filtered = [], []
-            for row in matched:
+            sids, skipped = [], []
+            for row in current.values():
+                if not answers(row["event_type"], ev.type):
+                    continue
                 verdict = filter_verdict(row["event_filter"], event)
                 if verdict is None:
-                    firing_rows.append(row)
+                    sids.append(row["schedule_id"])
                 else:
-                    filtered.append((row["schedule_id"], verdict))
-            outcomes: list[EventOutcome] = []
-            if firing_rows:
-                assert ev.received_at is not None
-                result, outcomes = await schedule_state.event_fire(conn, firing_rows, event, ev.received_at, now,
-                                                                   owner)
-                fired.merge(result)
-                if len(events) > 1:  # a later event of the batch sees the counters and status this one left
-                    for row in await schedule_state.reread(conn, [r["schedule_id"] for r in firing_rows]):
-                        current[row["schedule_id"]] = row
-            ev.result = _result(outcomes, filtered)
+                    skipped.append((row["schedule_id"], verdict))
+            filtered[ev.event_id] = skipped
+            if any(sid in taken for _, taken in wave for sid in sids):
+                await flush(reread=True)
+            wave.append((ev, sids))
+        await flush(reread=False)
         await conn.execute(_RESULT_SQL, community_id, [e.event_id for e in events], [e.result for e in events])
         return fired
 

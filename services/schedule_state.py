@@ -501,33 +501,46 @@ class EventOutcome:
     reason: str | None = None
 
 
-async def event_fire(conn: asyncpg.Connection, rows: list[Any], event: dict[str, Any], fire_at: datetime,
-                     now: datetime, owner: Owner | None) -> tuple[Fired, list[EventOutcome]]:
+@dataclass
+class EventFire:
+    """One (locked event schedule row, event) pair to fire: `event` is what ${event.*} reads, `fire_at` the
+    event's received_at (the execution's scheduled_for)."""
+
+    row: Any
+    event: dict[str, Any]
+    fire_at: datetime
+
+
+async def event_fire(conn: asyncpg.Connection, items: list[EventFire], now: datetime,
+                     owner: Owner | None) -> tuple[Fired, list[EventOutcome]]:
     """The event-fire transition for locked event schedule rows whose type and filter match an event.
 
-    Each row that passes its gates gets one execution (trigger event, scheduled_for = `fire_at`, the event's
-    received_at) through the fire module, counted toward max_executions like a manual fire; the schedule
-    completes when that count reaches max_executions. Rows that do not pass record nothing and say why."""
+    Each item that passes its schedule's gates gets one execution (trigger event, scheduled_for = the event's
+    received_at) through the fire module, counted toward max_executions like a manual fire; the schedule completes
+    when that count reaches max_executions. Items that do not pass record nothing and say why. A schedule appears
+    at most once per call (the caller splits a batch so), so every gate and count is computed from its row as
+    read under the lock. Outcomes are in the order of `items`; all rows are written with one INSERT and one
+    UPDATE."""
     result = Fired()
-    outcomes: list[EventOutcome] = []
-    firing_rows = []
-    for row in rows:
-        reason = event_gate(row, fire_at, now)
+    outcomes: list[EventOutcome | None] = [None] * len(items)
+    firing_items: list[tuple[int, EventFire]] = []
+    for i, it in enumerate(items):
+        reason = event_gate(it.row, it.fire_at, now)
         if reason is None:
-            firing_rows.append(row)
+            firing_items.append((i, it))
         else:
-            outcomes.append(EventOutcome(row["schedule_id"], None, "not_fired", reason))
-    if not firing_rows:
-        return result, outcomes
-    live = await firing.live_runs(conn, [r["schedule_id"] for r in firing_rows if r["overlap_policy"] != "allow"])
-    items = [_Advance(row, firing.plan_event(row, live.get(row["schedule_id"]), event, fire_at, now, owner), None,
-                      manual=True) for row in firing_rows]
-    await _apply(conn, items, now, result)
-    for it, (ex_id, status, new) in zip(items, result.executions, strict=True):
-        ex = it.plan.execution
-        if not new:  # the fire key holds another row at this very instant (a run-now in the same microsecond)
-            outcomes.append(EventOutcome(ex.schedule_id, None, "not_fired",
-                                         "another fire of this schedule holds the same instant"))
-        else:
-            outcomes.append(EventOutcome(ex.schedule_id, ex_id, status, ex.error if status == "skipped" else None))
-    return result, outcomes
+            outcomes[i] = EventOutcome(it.row["schedule_id"], None, "not_fired", reason)
+    if firing_items:
+        live = await firing.live_runs(conn, [it.row["schedule_id"] for _, it in firing_items
+                                             if it.row["overlap_policy"] != "allow"])
+        advances = [_Advance(it.row, firing.plan_event(it.row, live.get(it.row["schedule_id"]), it.event, it.fire_at,
+                                                       now, owner), None, manual=True) for _, it in firing_items]
+        await _apply(conn, advances, now, result)
+        for (i, _), adv, (ex_id, status, new) in zip(firing_items, advances, result.executions, strict=True):
+            ex = adv.plan.execution
+            if not new:  # the fire key holds another row at this very instant (a run-now in the same microsecond)
+                outcomes[i] = EventOutcome(ex.schedule_id, None, "not_fired",
+                                           "another fire of this schedule holds the same instant")
+            else:
+                outcomes[i] = EventOutcome(ex.schedule_id, ex_id, status, ex.error if status == "skipped" else None)
+    return result, [o for o in outcomes if o is not None]

@@ -375,3 +375,21 @@ async def test_deep_payload_and_batch_bounds(client, chime, h) -> None:
     resp = await client.post("/api/v1/events", headers=h(scope="schedules:write"), json={"type": "a.b"})
     assert resp.status_code == 403 and "events:write" in (await resp.get_json())["error"]
     assert await chime.dal.fetchval("SELECT count(*) FROM events") == 0
+
+
+async def test_batch_counts_each_event_in_order(client, chime, h) -> None:
+    """A batch hitting one schedule several times sees the counters each event left: max_executions 2 of 3."""
+    wf = await make_workflow(client, h())
+    capped = (await make_schedule(client, h(), wf, ev_schedule("cap.*", max_executions=2,
+                                                               overlap_policy="allow")))["schedule_id"]
+    other = (await make_schedule(client, h(), wf, ev_schedule("cap.b", overlap_policy="allow")))["schedule_id"]
+    resp = await client.post("/api/v1/events/batch", headers=h(), json={"events": [
+        {"type": "cap.a"}, {"type": "cap.b"}, {"type": "cap.a"}]})
+    body = await resp.get_json()
+    assert resp.status_code == 202, body
+    first, second, third = body["items"]
+    assert started(first) == {capped} and started(second) == {capped, other}
+    assert started(third) == set() and skipped(third) == {capped: "schedule is completed"}
+    got = await (await client.get(f"/api/v1/schedules/{capped}", headers=h())).get_json()
+    assert got["status"] == "completed" and got["execution_count"] == 2
+    assert len(await rows_of(chime.dal, capped)) == 2 and len(await rows_of(chime.dal, other)) == 1
