@@ -12,10 +12,18 @@ One transaction per request (a batch included):
    `(schedule_id, scheduled_for)` is one row per (schedule, event) as well, independently of the events key.
 3. Each event's answer is stored on its row (`result`) for duplicate deliveries; then commit, and the runs this
    process may start are handed to its runner.
+
+Group commit: concurrent requests in one process are coalesced. A request queues its events and waits; up to
+`PARALLEL` drains each take what is queued (whole requests, up to `MAX_EVENTS` events) into one transaction,
+communities in ascending order (so two transactions always lock schedules in the same order). An idle process
+starts a drain at once (no added latency); under load the queue fills while a transaction runs, so a transaction
+carries many events and their round trips and commit are shared. Nothing is acknowledged before its commit, and
+a failed transaction fails exactly the requests it carried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -50,12 +58,16 @@ PAYLOAD_MAX_BYTES = 64 * 1024
 PAYLOAD_MAX_DEPTH = 16
 # Attempts at a free instant when two different events of a community land on the same microsecond.
 INSTANT_ATTEMPTS = 5
+# Group commit: transactions at once per process, and events per transaction (whole requests; one larger
+# request goes alone).
+PARALLEL = 4
+MAX_EVENTS = 200
 
 _INSERT_SQL = """
 INSERT INTO events (community_id, event_id, type, payload, occurred_at, received_at)
 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[])
 ON CONFLICT DO NOTHING
-RETURNING event_id
+RETURNING received_at
 """
 
 _FIND_SQL = """
@@ -146,6 +158,7 @@ class _Event:
     result: dict[str, Any] | None = None
     duplicate: bool = False
     given_occurred_at: datetime | None = None
+    same_as: _Event | None = None  # a duplicate of an event first delivered in the same transaction
 
     def template_vars(self) -> dict[str, Any]:
         """What `${event.*}` reads in the runs it starts (also stored on each execution row)."""
@@ -171,11 +184,20 @@ def _result(outcomes: list[EventOutcome], filtered: list[tuple[UUID, str]]) -> d
     }
 
 
+@dataclass
+class _Request:
+    community_id: int
+    events: list[_Event]
+    done: asyncio.Future
+
+
 class EventService:
     def __init__(self, dal: AsyncDAL, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.dal = dal
         self.clock = clock
         self.scheduler: SchedulerRuntime | None = None  # set by the container once this process runs one
+        self._queue: list[_Request] = []
+        self._drains: set[asyncio.Task] = set()
 
     def _owner(self) -> Owner | None:
         return self.scheduler.owner() if self.scheduler is not None else None
@@ -198,15 +220,15 @@ class EventService:
         return out
 
     async def accept(self, principal: Principal, events: list[_Event]) -> list[dict[str, Any]]:
-        """Stores and fans out `events` (validated) in one transaction; returns each one's answer."""
-        fired = Fired()
-        async with self.dal.transaction() as conn:
-            now = self.clock()
-            fresh = await self._store(conn, principal.community_id, events, now)
-            if fresh:
-                fired = await self._fan_out(conn, principal.community_id, fresh, now)
-        if self.scheduler is not None:
-            self.scheduler.deliver(fired)
+        """Stores and fans out `events` (validated) in one transaction, possibly shared with other requests of
+        this process (group commit); returns each one's answer once that transaction has committed."""
+        request = _Request(principal.community_id, events, asyncio.get_running_loop().create_future())
+        self._queue.append(request)
+        if len(self._drains) < PARALLEL:
+            task = asyncio.create_task(self._drain(), name="events-drain")
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+        await asyncio.shield(request.done)  # a client that goes away does not cancel the others' transaction
         # One line per request (a batch of 100 is one line): event ids only, never payloads.
         log.info("events accepted", extra={
             "event_type": "event", "action": "accept", "result": "ok", "community_id": principal.community_id,
@@ -215,29 +237,74 @@ class EventService:
                      "event_ids": [ev.event_id for ev in events[:10]]}})
         return [ev.answer() for ev in events]
 
+    async def _drain(self) -> None:
+        while self._queue:
+            taken, size = [], 0
+            while self._queue and (not taken or size + len(self._queue[0].events) <= MAX_EVENTS):
+                request = self._queue.pop(0)
+                taken.append(request)
+                size += len(request.events)
+            try:
+                fired = await self._commit(taken)
+            except Exception as exc:
+                for request in taken:
+                    if not request.done.done():
+                        request.done.set_exception(exc)
+                continue
+            if self.scheduler is not None:
+                self.scheduler.deliver(fired)
+            for request in taken:
+                if not request.done.done():
+                    request.done.set_result(None)
+
+    async def _commit(self, requests: list[_Request]) -> Fired:
+        """One transaction for the requests: each community's events stored and fanned out, in community order."""
+        by_community: dict[int, list[_Event]] = {}
+        for request in requests:
+            by_community.setdefault(request.community_id, []).extend(request.events)
+        fired = Fired()
+        async with self.dal.transaction() as conn:
+            for community_id in sorted(by_community):
+                events = by_community[community_id]
+                fresh = await self._store(conn, community_id, events, self.clock())
+                if fresh:
+                    fired.merge(await self._fan_out(conn, community_id, fresh, self.clock()))
+                for ev in events:
+                    if ev.same_as is not None:  # delivered twice within this transaction: the first one's answer
+                        ev.result, ev.received_at = ev.same_as.result, ev.same_as.received_at
+        return fired
+
     async def _store(self, conn: asyncpg.Connection, community_id: int, events: list[_Event],
                      now: datetime) -> list[_Event]:
         """Inserts the events; returns the ones this delivery is first for (the others carry the stored answer)."""
         pending, fresh = list(events), []
         for attempt in range(INSTANT_ATTEMPTS):
-            # Distinct microseconds within the request; a later attempt moves past instants taken meanwhile.
-            base = now + timedelta(microseconds=attempt * len(events))
+            # Distinct microseconds within the transaction. A retry comes after the other transaction that held
+            # an instant has committed (the insert waited for it), so a fresh clock reading is past its instants.
+            base = now if attempt == 0 else max(self.clock(), now + timedelta(microseconds=attempt * len(events)))
             for i, ev in enumerate(pending):
                 ev.received_at = base + timedelta(microseconds=i)
                 ev.occurred_at = ev.given_occurred_at or ev.received_at
-            inserted = {r["event_id"] for r in await conn.fetch(
+            # Rows are told apart by their instant (distinct here): two deliveries of one event_id may share the
+            # statement, and only the first of them is inserted.
+            inserted = {r["received_at"] for r in await conn.fetch(
                 _INSERT_SQL, community_id, [e.event_id for e in pending], [e.type for e in pending],
                 [e.payload for e in pending], [e.occurred_at for e in pending], [e.received_at for e in pending])}
-            fresh += [e for e in pending if e.event_id in inserted]
-            rest = [e for e in pending if e.event_id not in inserted]
+            fresh += [e for e in pending if e.received_at in inserted]
+            rest = [e for e in pending if e.received_at not in inserted]
             if not rest:
                 return fresh
             found = {r["event_id"]: r for r in await conn.fetch(_FIND_SQL, community_id, [e.event_id for e in rest])}
+            first = {e.event_id: e for e in fresh}
             pending = []
             for ev in rest:
                 row = found.get(ev.event_id)
                 if row is None:  # not a duplicate: its instant was taken by another event; try the next one
                     pending.append(ev)
+                    continue
+                if ev.event_id in first and first[ev.event_id] is not ev:  # first delivered in this transaction
+                    ev.duplicate, ev.same_as = True, first[ev.event_id]
+                    ev.type, ev.occurred_at = row["type"], row["occurred_at"]
                     continue
                 ev.duplicate, ev.type, ev.occurred_at, ev.received_at = True, row["type"], row["occurred_at"], \
                     row["received_at"]

@@ -393,3 +393,21 @@ async def test_batch_counts_each_event_in_order(client, chime, h) -> None:
     got = await (await client.get(f"/api/v1/schedules/{capped}", headers=h())).get_json()
     assert got["status"] == "completed" and got["execution_count"] == 2
     assert len(await rows_of(chime.dal, capped)) == 2 and len(await rows_of(chime.dal, other)) == 1
+
+
+async def test_concurrent_requests_share_transactions_and_stay_exactly_once(client, chime, h) -> None:
+    """Group commit: concurrent requests of one process are coalesced, duplicates of one event_id included (in
+    the same transaction or not); each event still starts one run per schedule, and every answer agrees."""
+    wf = await make_workflow(client, h())
+    sid = (await make_schedule(client, h(), wf, ev_schedule("gc.*", overlap_policy="allow")))["schedule_id"]
+    other = (await make_schedule(client, h(2), await make_workflow(client, h(2)),
+                                 ev_schedule("gc.*", overlap_policy="allow")))["schedule_id"]
+    bodies = [(c, {"type": "gc.x", "event_id": f"gc-{i}"}) for i in range(15) for c in (1, 1, 2)]
+    answers = await asyncio.gather(*(post_event(client, h(c), body) for c, body in bodies))
+    for i in range(15):
+        mine = [a for (c, b), a in zip(bodies, answers, strict=True) if b["event_id"] == f"gc-{i}" and c == 1]
+        assert sorted(a["duplicate"] for a in mine) == [False, True]
+        assert mine[0]["executions"] == mine[1]["executions"] and started(mine[0]) == {sid}
+        assert mine[0]["received_at"] == mine[1]["received_at"]
+    assert len(await rows_of(chime.dal, sid)) == 15 and len(await rows_of(chime.dal, other)) == 15
+    assert await chime.dal.fetchval("SELECT count(*) FROM events") == 30
