@@ -38,7 +38,8 @@ async def fuzz_service(make_database: Callable, spawn_module) -> AsyncIterator[t
 def test_schemathesis_all_checks_all_phases(fuzz_service: tuple[ServiceProcess, str], tmp_path) -> None:
     proc, dsn = fuzz_service
     token = mint_token(make_settings(dsn), community_id=4242, ttl_seconds=3600,
-                       scope="schedules:read schedules:write ops:read ops:write approvals:write")
+                       scope="schedules:read schedules:write ops:read ops:write approvals:write events:write"
+                             " executions:read")
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color",
         "run", f"{proc.url}/openapi.json",
