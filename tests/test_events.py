@@ -411,3 +411,16 @@ async def test_concurrent_requests_share_transactions_and_stay_exactly_once(clie
         assert mine[0]["received_at"] == mine[1]["received_at"]
     assert len(await rows_of(chime.dal, sid)) == 15 and len(await rows_of(chime.dal, other)) == 15
     assert await chime.dal.fetchval("SELECT count(*) FROM events") == 30
+
+
+async def test_hub_shows_an_event_schedule(client, chime, h) -> None:
+    from tests.routes import hub_session_headers
+
+    wf = await make_workflow(client, h())
+    sid = (await make_schedule(client, h(), wf, ev_schedule("member.joined")))["schedule_id"]
+    await post_event(client, h(), {"type": "member.joined"})
+    session = await hub_session_headers(chime, 1, ["schedules:read", "schedules:write"])
+    for path in ("/hub/schedules", f"/hub/schedules/{sid}", f"/hub/schedules/{sid}/history"):
+        resp = await client.get(path, headers=session)
+        assert resp.status_code == 200, path
+        assert "On event member.joined" in (await resp.get_data(as_text=True)) or path.endswith("history"), path
