@@ -263,7 +263,7 @@ def table(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
             ("", "HTTP statuses", ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items())), "", ""),
             ("", "CPU ms per event: service / PostgreSQL / generator",
              " / ".join(f"{r['cpu_ms_per_event'][k]:.2f}" for k in ("service", "postgres", "load_generator")), "", ""),
-            ("", "events per transaction (group commit)", f"{r['events_per_commit']:.1f}", "", ""),
+            ("", "events per commit (the scheduler's own commits included)", f"{r['events_per_commit']:.1f}", "", ""),
             ("", "load average (1 min) at the end", f"{r['load_average']:.1f}", "", ""),
             ("", "RSS MB (parent + workers)", str(r["rss_mb"]), "", ""),
         ]

@@ -253,11 +253,15 @@ class EventService:
                     if not request.done.done():
                         request.done.set_exception(exc)
                 continue
-            if self.scheduler is not None:
-                self.scheduler.deliver(fired)
-            for request in taken:
+            for request in taken:  # committed: answered whatever happens to the hand-over below
                 if not request.done.done():
                     request.done.set_result(None)
+            if self.scheduler is not None:
+                try:
+                    self.scheduler.deliver(fired)
+                except Exception:  # runs not handed over here stay pending; the reaper and queue take them
+                    log.exception("event runs not handed to the runner", extra={
+                        "event_type": "event", "action": "deliver", "result": "error"})
 
     async def _commit(self, requests: list[_Request]) -> Fired:
         """One transaction for the requests: each community's events stored and fanned out, in community order."""
