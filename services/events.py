@@ -17,8 +17,9 @@ Group commit: concurrent requests in one process are coalesced. A request queues
 `PARALLEL` drains each take what is queued (whole requests, up to `MAX_EVENTS` events) into one transaction,
 communities in ascending order (so two transactions always lock schedules in the same order). An idle process
 starts a drain at once (no added latency); under load the queue fills while a transaction runs, so a transaction
-carries many events and their round trips and commit are shared. Nothing is acknowledged before its commit, and
-a failed transaction fails exactly the requests it carried.
+carries many events and their round trips and commit are shared. Nothing is acknowledged before its commit; when
+a shared transaction fails, each of its requests is tried again alone, so only a request that fails by itself
+fails.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ class _Event:
     duplicate: bool = False
     given_occurred_at: datetime | None = None
     same_as: _Event | None = None  # a duplicate of an event first delivered in the same transaction
+    given_type: str = ""  # as sent (a duplicate answers the stored type)
 
     def template_vars(self) -> dict[str, Any]:
         """What `${event.*}` reads in the runs it starts (also stored on each execution row)."""
@@ -199,7 +201,8 @@ class EventService:
         self.clock = clock
         self.scheduler: SchedulerRuntime | None = None  # set by the container once this process runs one
         self._queue: list[_Request] = []
-        self._drains: set[asyncio.Task] = set()
+        self._drains: set[asyncio.Task] = set()  # references, so running drains are not garbage-collected
+        self._draining = 0  # drains running; changed only where no await separates it from the queue check
 
     def _owner(self) -> Owner | None:
         return self.scheduler.owner() if self.scheduler is not None else None
@@ -218,7 +221,8 @@ class EventService:
                                        code="duplicate_event_id")
             seen.add(event_id)
             occurred = item.occurred_at.astimezone(UTC) if item.occurred_at else None  # as stored and read back
-            out.append(_Event(event_id, item.type, item.payload, occurred, given_occurred_at=occurred))
+            out.append(_Event(event_id, item.type, item.payload, occurred, given_occurred_at=occurred,
+                              given_type=item.type))
         return out
 
     async def accept(self, principal: Principal, events: list[_Event]) -> list[dict[str, Any]]:
@@ -226,7 +230,8 @@ class EventService:
         this process (group commit); returns each one's answer once that transaction has committed."""
         request = _Request(principal.community_id, events, asyncio.get_running_loop().create_future())
         self._queue.append(request)
-        if len(self._drains) < PARALLEL:
+        if self._draining < PARALLEL:
+            self._draining += 1
             task = asyncio.create_task(self._drain(), name="events-drain")
             self._drains.add(task)
             task.add_done_callback(self._drains.discard)
@@ -240,28 +245,60 @@ class EventService:
         return [ev.answer() for ev in events]
 
     async def _drain(self) -> None:
-        while self._queue:
-            taken, size = [], 0
-            while self._queue and (not taken or size + len(self._queue[0].events) <= MAX_EVENTS):
-                request = self._queue.pop(0)
-                taken.append(request)
-                size += len(request.events)
-            try:
-                fired = await self._commit(taken)
-            except Exception as exc:
+        try:
+            while self._queue:
+                await self._drain_once()
+        finally:
+            # The last queue check and this decrement run without an await between them: a request queued after
+            # it finds no drain running and starts one.
+            self._draining -= 1
+
+    async def _drain_once(self) -> None:
+        taken: list[_Request] = []
+        size = 0
+        while self._queue and (not taken or size + len(self._queue[0].events) <= MAX_EVENTS):
+            request = self._queue.pop(0)
+            taken.append(request)
+            size += len(request.events)
+        try:
+            fired = await self._commit(taken)
+        except BaseException as exc:  # also a cancelled drain (shutdown): its requests fail instead of waiting
+            if isinstance(exc, Exception) and len(taken) > 1:
+                # Whatever failed, it rolled back: each request again in its own transaction, so one that cannot
+                # be stored fails alone.
                 for request in taken:
-                    if not request.done.done():
-                        request.done.set_exception(exc)
-                continue
-            for request in taken:  # committed: answered whatever happens to the hand-over below
+                    await self._drain_alone(request)
+                return
+            for request in taken:
                 if not request.done.done():
-                    request.done.set_result(None)
-            if self.scheduler is not None:
-                try:
-                    self.scheduler.deliver(fired)
-                except Exception:  # runs not handed over here stay pending; the reaper and queue take them
-                    log.exception("event runs not handed to the runner", extra={
-                        "event_type": "event", "action": "deliver", "result": "error"})
+                    request.done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._answer(taken, fired)
+
+    async def _drain_alone(self, request: _Request) -> None:
+        for ev in request.events:  # a fresh start: nothing of the rolled-back attempt is kept
+            ev.received_at, ev.result, ev.duplicate, ev.same_as = None, None, False, None
+            ev.occurred_at, ev.type = ev.given_occurred_at, ev.given_type
+        try:
+            fired = await self._commit([request])
+        except Exception as exc:
+            if not request.done.done():
+                request.done.set_exception(exc)
+            return
+        self._answer([request], fired)
+
+    def _answer(self, taken: list[_Request], fired: Fired) -> None:
+        for request in taken:  # committed: answered whatever happens to the hand-over below
+            if not request.done.done():
+                request.done.set_result(None)
+        if self.scheduler is not None:
+            try:
+                self.scheduler.deliver(fired)
+            except Exception:  # runs not handed over here stay pending; the reaper and queue take them
+                log.exception("event runs not handed to the runner", extra={
+                    "event_type": "event", "action": "deliver", "result": "error"})
 
     async def _commit(self, requests: list[_Request]) -> Fired:
         """One transaction for the requests: each community's events stored and fanned out, in community order."""
