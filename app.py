@@ -2,7 +2,7 @@
 
     python app.py                 serve with hypercorn on PORT (default 8070)
     python app.py migrate         apply database migrations and exit
-    python app.py token --community 1 --scope "schedules:read schedules:write ops:read ops:write"
+    python app.py token --community 1 --scope "schedules:read schedules:write ops:read ops:write admin"
     python app.py hub-link --community 1     print a one-time sign-in link to the hub (/hub)
 """
 
@@ -34,13 +34,17 @@ from controllers import (
     approvals,
     audit,
     backfill,
+    clients,
+    cors,
     events,
     executions,
     fixit,
     health,
     hub,
     metrics,
+    node_types,
     notifications,
+    oauth,
     ops,
     schedules,
     workflows,
@@ -57,6 +61,10 @@ from services.openapi import PUBLIC_PATHS, ChimeOpenAPIProvider
 
 log = logging.getLogger("chime.http")
 JSON_METHODS = ("POST", "PUT", "PATCH")
+# Paths that also take a form body (OAuth 2.0 token requests are application/x-www-form-urlencoded).
+FORM_PATHS = frozenset({"/api/v1/oauth/token"})
+# What `app.py token` and `app.py hub-link` grant unless --scope says otherwise: schedules, workflows, executions.
+DEFAULT_SCOPE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 class ChimeJSONProvider(DefaultJSONProvider):
@@ -157,8 +165,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
-    api = (workflows.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp, ops.bp,
-           notifications.bp, events.bp, hub.bp) if settings.serves_api else ()
+    api = (workflows.bp, node_types.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp,
+           ops.bp, notifications.bp, clients.bp, oauth.bp, events.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:
@@ -178,17 +186,23 @@ def create_app(settings: Settings | None = None) -> Quart:
             process_stopped()  # this worker's live gauges leave the multiprocess sum
 
     @app.before_request
-    async def _prepare() -> None:
+    async def _prepare() -> Response | None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
         g.started = time.perf_counter()
         request_id_var.set(g.request_id)
+        if cors.is_preflight():
+            return cors.preflight(settings.cors_origins)  # no token: a browser sends none with a preflight
         if request.path.startswith("/api/v1/") and request.path not in PUBLIC_PATHS:
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("missing bearer token", error="invalid_request")
-            g.principal = verify_token(token.strip(), settings)
+            principal = verify_token(token.strip(), settings)
+            chime.rate_limiter.take(principal.user_id)  # in memory, before any database work
+            # An API client's token stops working once the client is revoked (cached REVOCATION_CACHE_SECONDS).
+            await chime.clients.live.require(principal)
+            g.principal = principal
         refuse_nul_in_url()
         if request.method in JSON_METHODS and is_hub_path(request.path):
             # The hub posts forms (parsed and NUL-checked by controllers/hub/web.form), never JSON.
@@ -202,7 +216,9 @@ def create_app(settings: Settings | None = None) -> Quart:
                 raise ApiError(f"request body is larger than {settings.max_body_bytes} bytes", code="body_too_large",
                                status=413)
             body = await request.get_data()
-            if body:
+            if body and request.path in FORM_PATHS and request.mimetype == "application/x-www-form-urlencoded":
+                pass  # the view reads the form (controllers/oauth.py)
+            elif body:
                 if not request.is_json:
                     raise ApiError("request body must be application/json", code="unsupported_media_type", status=415)
                 try:
@@ -213,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Quart:
                     raise ApiError(f"request body is not valid JSON: {exc}", code="malformed_json") from None
                 # The one parse is handed to validate_request/optional_body (Quart's get_json cache).
                 request._cached_json = {False: data, True: data}
+        return None
 
     @app.after_request
     async def _finish(response: Response) -> Response:
@@ -224,11 +241,13 @@ def create_app(settings: Settings | None = None) -> Quart:
             response.headers["Connection"] = "close"
         if is_hub_path(request.path):
             add_headers(response)
+        else:
+            cors.add_headers(response, settings.cors_origins)
         started = getattr(g, "started", None)
         if started is not None and settings.metrics_enabled:
             rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
             http_request(request.method, rule, response.status_code, time.perf_counter() - started)
-        if request.path not in ("/healthz", "/readyz", "/metrics"):
+        if request.path not in ("/healthz", "/readyz", "/health/live", "/health/ready", "/metrics"):
             # A sign-in link's path is its secret: never logged.
             path = "/hub/link/***" if request.path.startswith("/hub/link/") else request.path
             log.info("request", extra={
@@ -383,14 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations and exit")
     tok = sub.add_parser("token", help="mint a JWT for local use")
     tok.add_argument("--community", type=int, required=True)
-    tok.add_argument("--scope", default="schedules:read schedules:write",
+    tok.add_argument("--scope", default=DEFAULT_SCOPE,
                      help="space-separated: " + " ".join(SCOPES))
     tok.add_argument("--sub", default="local-admin")
     tok.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     tok.add_argument("--private-key-file", help="PEM key for RS*/ES* algorithms")
     link = sub.add_parser("hub-link", help="print a one-time sign-in link to the hub, for local use")
     link.add_argument("--community", type=int, required=True)
-    link.add_argument("--scope", default="schedules:read schedules:write")
+    link.add_argument("--scope", default=DEFAULT_SCOPE)
     link.add_argument("--sub", default="local-admin")
     args = parser.parse_args(argv)
     load_dotenv_file()
@@ -407,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"chime: unknown scope(s) {', '.join(unknown)}; known: {' '.join(SCOPES)}", file=sys.stderr)
             return 2
 
-        key = open(args.private_key_file).read() if args.private_key_file else None
+        key = open(args.private_key_file).read() if args.private_key_file else settings.jwt_private_key
         print(mint_token(settings, community_id=args.community, scope=args.scope, subject=args.sub,
                          ttl_seconds=args.ttl, private_key=key))
         return 0

@@ -63,6 +63,7 @@ class Settings:
     hub_link_seconds: float = 600.0
     hub_frame_ancestors: str = "'self'"
     hub_public_url: str | None = None
+    cors_origins: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def runs_scheduler(self) -> bool:
@@ -80,6 +81,15 @@ class Settings:
     notify_retry_base_seconds: float = 5.0
     notify_retry_max_seconds: float = 3600.0
     outbox_retention_days: int = 7
+    # API clients (services/clients.py): token lifetime, how long a "not revoked" answer is trusted per process,
+    # wrong secrets per client and minute before 429, and the key that signs client tokens under RS*/ES*.
+    client_token_ttl_seconds: int = 900
+    revocation_cache_seconds: float = 5.0
+    client_auth_max_failures: int = 10
+    jwt_private_key: str | None = None
+    # Token bucket per principal and process (services/ratelimit.py); 0 disables.
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 100
     event_retention_days: int = 7  # stored events (POST /api/v1/events) are deleted after this many days
 
     @property
@@ -157,6 +167,20 @@ def _frame_ancestors(raw: str | None) -> str:
     return value
 
 
+def _cors_origins(raw: str | None) -> frozenset[str]:
+    """CORS_ORIGINS: exact origins (scheme://host[:port]); `*` is refused, since credentials are allowed."""
+    origins = set()
+    for item in (raw or "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlparse(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+            raise ConfigError(f"CORS_ORIGINS entry {item.strip()!r} is not an origin like https://hub.example.org")
+        origins.add(f"{parts.scheme}://{parts.netloc.lower()}")
+    return frozenset(origins)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from `env` (default: os.environ); raises ConfigError naming the bad setting."""
     env = dict(os.environ if env is None else env)
@@ -192,6 +216,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise ConfigError("JWT_SECRET must be at least 32 characters")
     elif not public_key:
         raise ConfigError(f"JWT_PUBLIC_KEY (or JWT_PUBLIC_KEY_FILE) is required for JWT_ALGORITHM={algorithm}")
+    private_key = _opt(env, "JWT_PRIVATE_KEY")
+    private_key_file = _opt(env, "JWT_PRIVATE_KEY_FILE")
+    if private_key_file:
+        try:
+            private_key = Path(private_key_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"JWT_PRIVATE_KEY_FILE={private_key_file!r} cannot be read: {exc.strerror}") from None
     pool_min = _int(env, "DB_POOL_MIN", 2, 1)
     pool_max = _int(env, "DB_POOL_MAX", 10, 1)
     if pool_max < pool_min:
@@ -254,6 +285,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         hub_link_seconds=_float(env, "HUB_LINK_SECONDS", 600.0, 10.0),
         hub_frame_ancestors=_frame_ancestors(env.get("HUB_FRAME_ANCESTORS")),
         hub_public_url=(_opt(env, "HUB_PUBLIC_URL") or "").rstrip("/") or None,
+        cors_origins=_cors_origins(env.get("CORS_ORIGINS")),
         metrics_enabled=_bool(env, "METRICS", True),
         notify_poll_seconds=_float(env, "NOTIFY_POLL_SECONDS", 1.0, 0.05),
         notify_timeout_seconds=notify_timeout,
@@ -262,5 +294,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         notify_retry_base_seconds=_float(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01),
         notify_retry_max_seconds=_float(env, "NOTIFY_RETRY_MAX_SECONDS", 3600.0, 0.01),
         outbox_retention_days=_int(env, "OUTBOX_RETENTION_DAYS", 7, 1),
+        client_token_ttl_seconds=_int(env, "CLIENT_TOKEN_TTL_SECONDS", 900, 10, 86400),
+        revocation_cache_seconds=_float(env, "REVOCATION_CACHE_SECONDS", 5.0, 0.0),
+        client_auth_max_failures=_int(env, "CLIENT_AUTH_MAX_FAILURES", 10, 1),
+        jwt_private_key=private_key,
+        rate_limit_per_second=_float(env, "RATE_LIMIT_PER_SECOND", 50.0, 0.0),
+        rate_limit_burst=_int(env, "RATE_LIMIT_BURST", 100, 0),
         event_retention_days=_int(env, "EVENT_RETENTION_DAYS", 7, 1),
     )

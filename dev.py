@@ -3,6 +3,8 @@
 
     python3 dev.py start     create .venv, install dependencies, write .env (random JWT secret), serve
     python3 dev.py test      same set-up, then ruff and the whole test suite (extra args go to pytest)
+    python3 dev.py client    same set-up, then regenerate the typed client (clients/python) from the API;
+                             `client --check` exits 1 if that would change anything (scripts/typed_client.py)
 
 Both are idempotent: a second run reuses the environment and only reinstalls when requirements.txt or
 requirements-dev.txt changes. Development installs requirements-dev.txt (runtime + embedded PostgreSQL +
@@ -61,11 +63,13 @@ def ensure_env_file() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "test"):
+    if not argv or argv[0] not in ("start", "test", "client"):
         print(__doc__)
         return 2
     os.chdir(ROOT)
     ensure_venv()
+    if argv[0] == "client":  # no .env needed: the document is built from the code alone
+        return subprocess.run([str(PYTHON), str(ROOT / "scripts" / "typed_client.py"), *argv[1:]]).returncode
     ensure_env_file()
     if argv[0] == "start":
         os.execv(str(PYTHON), [str(PYTHON), "app.py", *argv[1:]])

@@ -136,7 +136,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def mint(community: int = 1, scope: str = "schedules:read schedules:write") -> str:
+BENCH_SCOPE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
+
+
+def mint(community: int = 1, scope: str = BENCH_SCOPE) -> str:
     from config import load_settings
     from services.auth import mint_token
 

@@ -11,9 +11,9 @@ from quart import current_app, g, request
 from quart_schema import DataSource, RequestSchemaValidationError
 from quart_schema.validation import QUART_SCHEMA_REQUEST_ATTRIBUTE
 
-from services.auth import Principal
+from services.auth import SCOPES, Principal
 from services.errors import PreconditionFailed
-from services.openapi import OPTIONAL_BODY_ATTRIBUTE
+from services.openapi import OPTIONAL_BODY_ATTRIBUTE, SCOPE_ATTRIBUTE
 from services.schemas import INT4_MAX
 
 if TYPE_CHECKING:
@@ -24,11 +24,32 @@ def services() -> Services:
     return current_app.extensions["chime"]
 
 
-def caller(scope: str) -> Principal:
-    """The authenticated principal (set by the auth hook), checked for `scope`."""
+def caller(scope: str | None = None) -> Principal:
+    """The authenticated principal (set by the auth hook); `@requires` already checked the operation's scope.
+    `scope` checks one more (an operation needing two)."""
     principal: Principal = g.principal
-    principal.require(scope)
+    if scope is not None:
+        principal.require(scope)
     return principal
+
+
+def requires(scope: str) -> Callable:
+    """The scope an operation needs: checked before anything else runs (body validation included), and recorded
+    on the view for the OpenAPI document (services/openapi.py), so the document cannot drift from the check."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}: add it to services.auth.SCOPES")
+
+    def decorator(func: Callable) -> Callable:
+        @wraps(func)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal: Principal = g.principal
+            principal.require(scope)
+            return await func(*args, **kwargs)
+
+        setattr(wrapper, SCOPE_ATTRIBUTE, scope)
+        return wrapper
+
+    return decorator
 
 
 def if_match() -> int | None:

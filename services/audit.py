@@ -22,7 +22,7 @@ import asyncpg
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.logs import request_id_var
-from services.pagination import decode_cursor, page
+from services.pagination import Order, by_order, decode_cursor, page
 
 MASK = "***"
 _SECRET_WORDS = ("secret", "token", "password", "authorization", "api_key", "apikey")
@@ -42,10 +42,11 @@ WHERE community_id = $1
   AND ($2::text IS NULL OR actor = $2) AND ($3::text IS NULL OR action = $3)
   AND ($4::text IS NULL OR target_id = $4)
   AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
-  AND ($7::bigint IS NULL OR seq < $7)
-ORDER BY seq DESC
+  AND {after}
+ORDER BY {order_by}
 LIMIT $8
 """
+_LIST = by_order(_LIST_SQL, "seq", "$7")
 
 
 def is_secret(name: str) -> bool:
@@ -119,8 +120,16 @@ async def record(conn: asyncpg.Connection, principal: Principal, action: str, ta
 
 async def list_events(dal: AsyncDAL, principal: Principal, *, actor: str | None = None, action: str | None = None,
                       target_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                      limit: int = 50, cursor: str | None = None) -> tuple[list[asyncpg.Record], str | None]:
-    """The caller's community's events, newest first; the cursor continues below the last `seq` returned."""
-    rows = await dal.fetch(_LIST_SQL, principal.community_id, actor, action, target_id, since, until,
-                           decode_cursor(cursor), limit + 1)
-    return page(list(rows), limit)
+                      limit: int = 50, cursor: str | None = None,
+                      order: Order = "desc") -> tuple[list[asyncpg.Record], str | None]:
+    """The caller's community's events, newest first unless `order=asc`; the cursor continues past the last
+    `seq` returned, in the same direction.
+
+    Planned for the values at hand: a cached generic plan cannot drop the unused `$n IS NULL OR ...` filters,
+    so it could not use the actor / action / object indexes (migration 0014) and read the whole trail."""
+    seq = decode_cursor(cursor, order)
+    async with dal.connection() as conn, conn.transaction(readonly=True):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        rows = await conn.fetch(_LIST[order], principal.community_id, actor, action, target_id, since, until, seq,
+                                limit + 1)
+    return page(list(rows), limit, order)

@@ -11,8 +11,8 @@ from config import Settings
 from services.errors import Forbidden, Unauthorized
 
 SCOPES = ("schedules:read", "schedules:write", "workflows:read", "workflows:write",
-          "executions:read", "executions:write", "ops:read", "ops:write", "approvals:write",
-          "events:write")
+          "executions:read", "executions:write", "ops:read", "ops:write", "approvals:write", "events:write",
+          "admin")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Principal:
     user_id: str
     community_id: int
     scopes: frozenset[str]
+    # Set for an API client's token (its `cid` claim): the auth hook checks the client is not revoked.
+    client_id: str | None = None
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -55,7 +57,12 @@ def verify_token(token: str, settings: Settings) -> Principal:
     scope = claims.get("scope", "")
     if not isinstance(scope, str):
         raise Unauthorized("token 'scope' claim must be a space-separated string")
-    return Principal(user_id=str(claims["sub"]), community_id=int(community), scopes=frozenset(scope.split()))
+    client_id = claims.get("cid")
+    if client_id is not None and (not isinstance(client_id, str) or not client_id.isprintable()
+                                  or len(client_id) > 64):
+        raise Unauthorized("token 'cid' claim must be a client id")
+    return Principal(user_id=str(claims["sub"]), community_id=int(community), scopes=frozenset(scope.split()),
+                     client_id=client_id)
 
 
 def unknown_scopes(scope: str) -> list[str]:
@@ -64,10 +71,12 @@ def unknown_scopes(scope: str) -> list[str]:
 
 
 def mint_token(settings: Settings, *, community_id: int, scope: str, subject: str = "local-admin",
-               ttl_seconds: int = 3600, private_key: str | None = None) -> str:
-    """Signs a token for local use. RS/ES algorithms need the private key (it is never a setting)."""
+               ttl_seconds: int = 3600, private_key: str | None = None,
+               extra: dict[str, object] | None = None) -> str:
+    """Signs a token (local use, and API clients' tokens). RS/ES algorithms need the private key
+    (`--private-key-file`, or JWT_PRIVATE_KEY for the token endpoint)."""
     now = int(time.time())
-    claims: dict[str, object] = {"sub": subject, "community_id": community_id, "scope": scope,
+    claims: dict[str, object] = {**(extra or {}), "sub": subject, "community_id": community_id, "scope": scope,
                                  "iat": now, "exp": now + ttl_seconds}
     if settings.jwt_issuer:
         claims["iss"] = settings.jwt_issuer

@@ -13,6 +13,7 @@ from config import Settings
 from services import metrics
 from services.approvals.service import ApprovalService
 from services.backfill import BackfillService
+from services.clients import ClientService
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
@@ -21,9 +22,11 @@ from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.fixit.service import FixitService
 from services.hub.sessions import HubSessions
+from services.idempotency import IdempotencyKeys
 from services.migrations import apply_migrations, pending_migrations
 from services.notifications.duty import NotificationDuty
 from services.notifications.targets import NotificationTargetService
+from services.ratelimit import RateLimiter
 from services.runner import ExecutionRunner
 from services.scheduler.duty import DatabaseHealth, Duty
 from services.scheduler.lease import Lease
@@ -70,6 +73,9 @@ class Services:
         self.fixits = FixitService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
         self.approvals = ApprovalService(self.dal, approval_ttl_seconds=settings.approval_ttl_seconds)
         self.backfill = BackfillService(self.dal, rate_per_second=settings.backfill_rate_per_second)
+        self.clients = ClientService(self.dal, settings)
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+        self.idempotency = IdempotencyKeys(self.dal)
         self.migrations_ok = False
         self.engine: WorkflowEngine | None = None
         self.runtime: SchedulerRuntime | None = None

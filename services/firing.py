@@ -61,6 +61,7 @@ class Dispatch:
     hmac_secret: str | None = None
     dry_run: bool = False
     epoch: int = 0  # the lease epoch the row was given to; results are written under it
+    mock_outputs: dict[str, Any] | None = None  # a dry run's stand-ins for what sending nodes would get back
     event: dict[str, Any] | None = None  # ${event.*}: the event that started the run (trigger event)
 
 
@@ -83,6 +84,7 @@ class NewExecution:
     parent_execution_id: UUID | None = None
     dry_run: bool = False
     execution_id: UUID = field(default_factory=uuid.uuid4)
+    mock_outputs: dict[str, Any] | None = None
     event: dict[str, Any] | None = None
 
     @property
@@ -131,10 +133,10 @@ WHERE schedule_id = ANY($1::uuid[]) AND status IN ('pending', 'running')
 _INSERT_SQL = """
 INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for, fired_at,
     started_at, finished_at, duration_ms, status, trigger, instance_id, lease_epoch, context_data, error, run_after,
-    attempt, parent_execution_id, dry_run, event)
+    attempt, parent_execution_id, dry_run, mock_outputs, event)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
     $7::timestamptz[], $8::timestamptz[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[],
-    $14::jsonb[], $15::text[], $16::timestamptz[], $17::int[], $18::uuid[], $19::bool[], $20::jsonb[])
+    $14::jsonb[], $15::text[], $16::timestamptz[], $17::int[], $18::uuid[], $19::bool[], $20::jsonb[], $21::jsonb[])
 ON CONFLICT DO NOTHING
 RETURNING execution_id
 """
@@ -148,14 +150,14 @@ async def insert(conn: asyncpg.Connection, rows: list[NewExecution]) -> set[UUID
     """
     if not rows:
         return set()
-    cols: list[list[Any]] = [[] for _ in range(20)]
+    cols: list[list[Any]] = [[] for _ in range(21)]
     for r in rows:
         done_at = r.fired_at if r.done else None
         empty_run = r.status == "completed"
         values = (r.execution_id, r.schedule_id, r.workflow_id, r.community_id, r.scheduled_for, r.fired_at,
                   r.fired_at if empty_run else None, done_at, 0 if empty_run else None, r.status, r.trigger,
                   r.owner.instance_id if r.owner else None, r.owner.epoch if r.owner else None, r.context or {},
-                  r.error, r.run_after, r.attempt, r.parent_execution_id, r.dry_run, r.event)
+                  r.error, r.run_after, r.attempt, r.parent_execution_id, r.dry_run, r.mock_outputs, r.event)
         for col, value in zip(cols, values, strict=True):
             col.append(value)
     return {rec["execution_id"] for rec in await conn.fetch(_INSERT_SQL, *cols)}
@@ -220,6 +222,7 @@ def dispatch_for(ex: NewExecution, row: Any) -> Dispatch:
         definition=row["definition"], context=ex.context or {}, attempt=ex.attempt,
         schedule=schedule_vars(row) if ex.schedule_id else {}, retry_config=row["retry_config"],
         hmac_secret=row["hmac_secret"], dry_run=ex.dry_run, epoch=ex.owner.epoch if ex.owner else 0,
+        mock_outputs=ex.mock_outputs,
         event=ex.event,
     )
 
@@ -232,7 +235,8 @@ def dispatch_from_row(row: Any) -> Dispatch:
         trigger=row["trigger"], definition=row["definition"], context=row["context_data"] or {},
         attempt=row["attempt"], schedule=schedule_vars(row) if row["schedule_id"] else {},
         retry_config=row["retry_config"], hmac_secret=row["hmac_secret"], dry_run=row["dry_run"],
-        epoch=row["lease_epoch"] or 0, event=row.get("event"),
+        epoch=row["lease_epoch"] or 0, mock_outputs=row.get("mock_outputs"),
+        event=row.get("event"),
     )
 
 
@@ -341,12 +345,13 @@ def plan_event(row: Any, live: Live | None, event: dict[str, Any], fire_at: date
 
 
 def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner | None,
-                      dry_run: bool) -> Plan:
+                      dry_run: bool, mock_outputs: dict[str, Any] | None = None) -> Plan:
     """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request
     (or queued for any worker when this process runs none). A dry run sends nothing, so it needs no approval."""
     ex = NewExecution(schedule_id=None, workflow_id=workflow["workflow_id"], community_id=workflow["community_id"],
                       scheduled_for=now, fired_at=now, status="pending", trigger="manual", owner=owner,
-                      context=context, dry_run=dry_run, run_after=None if owner else now)
+                      context=context, dry_run=dry_run, run_after=None if owner else now,
+                      mock_outputs=mock_outputs if dry_run else None)
     if gated(workflow) and not dry_run:
         return _await_approval(ex)
     return Plan(ex, dispatch=dispatch_for(ex, workflow) if owner else None)

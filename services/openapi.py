@@ -6,10 +6,21 @@ quart-schema documents success bodies; this adds what it cannot know:
   (NUL in a query or path, validation), 401/403 where a token is needed, 404 where a path names an object,
   413/415 where a JSON body is read, and the semantic 404/409/410/412/429 an operation declares with
   `error_responses` (429 with its Retry-After header);
-* per-operation `security` (`[]` for the probes, the health document and the docs pages);
+* per-operation `security`: `[{"bearer": [<scope>]}]` naming the scope `controllers.deps.requires` checks
+  (read from the same attribute, so the document cannot drift from the check), `[]` for the public paths;
+* 429 on every authenticated operation (the per-principal rate limit, services/ratelimit.py);
+* tags in a stable (sorted) order, so the document is byte-for-byte the same in every process;
 * `format: uuid` on `<uuid:…>` path parameters, `required: true` on mandatory request bodies;
 * OpenAPI links from each create response to the operations that take its id, so a stateful client (or
   fuzzer) can walk from `POST /api/v1/workflows` to every operation;
+* every request and response model as a named component (`$ref`), where quart-schema inlines the top-level
+  ones: a generated client (clients/python, openapi-python-client) then has one `ScheduleOut` class shared by
+  every operation instead of one copy per operation, and a model answered with two statuses (200 and 202)
+  does not make it drop one of them;
+* a `oneOf` that narrows an object's own `properties` (one branch per schedule_type, per target kind, ...)
+  wrapped as `allOf: [{oneOf: ...}]`: the same rule for a JSON Schema validator, but code generators read
+  `properties` + `oneOf` as "one of these branches" and lose every property outside them (a client could not
+  send a schedule's timezone); inside `allOf` they keep the model whole and leave the rule to the server;
 * and it leaves out what is not API: the hub's HTML pages (/hub) and static files (/static).
 """
 
@@ -28,10 +39,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Served by the app but not API: the hub's HTML pages and the static files (they stay out of the document).
 NOT_API_PREFIXES = ("/hub", "/static")
-PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/metrics", "/openapi.json", "/docs", "/redocs", "/scalar")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/api/v1/health", "/health", "/health/live", "/health/ready", "/metrics",
+                "/openapi.json", "/docs", "/redocs", "/scalar", "/api/v1/oauth/token")
+SCOPE_ATTRIBUTE = "_chime_scope"
 ERRORS_ATTRIBUTE = "_chime_error_responses"
 OPTIONAL_BODY_ATTRIBUTE = "_chime_optional_body"
 TEXT_RESPONSE_ATTRIBUTE = "_chime_text_response"
+ALSO_JSON_ATTRIBUTE = "_chime_also_json"  # a form body that may be sent as a JSON object too (the token endpoint)
+IDEMPOTENT_ATTRIBUTE = "_chime_idempotent"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 ERROR_DESCRIPTIONS = {
@@ -48,7 +63,19 @@ ERROR_DESCRIPTIONS = {
     "415": "The request body is not application/json",
     "503": "The database cannot be read right now (the message says why); try again after `Retry-After` seconds",
     "429": "Rate limited; Retry-After says how many seconds to wait",
+    "422": "The Idempotency-Key was already used with a different request (`idempotency_key_reused`)",
 }
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": ("Makes a retry safe: the same key with the same request within 24 h answers the first (2xx) "
+                    "response again, with `Idempotent-Replayed: true`, and does nothing else; the same key with a "
+                    "different request is a 422. Keys are per community. A duplicate sent while the first is "
+                    "running waits for its answer (409 `idempotency_key_in_progress` after 30 s)."),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+}
+REPLAYED_RESPONSE_HEADER = {"description": "`true` when this is the stored answer to an earlier request with the "
+                                           "same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}
 
 
 def error_responses(*statuses: int) -> Callable[[F], F]:
@@ -99,6 +126,8 @@ class ChimeOpenAPIProvider(OpenAPIProvider):
                 operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
                 _complete_operation(path, operation, func)
         _add_links(doc, operations)
+        _hoist_models(doc)
+        _branches_as_rules(doc["components"]["schemas"])
         return doc
 
 
@@ -106,6 +135,48 @@ def _openapi_path(rule: str) -> str:
     import re
 
     return re.sub(r"<(?:[^:<>]*:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _hoist_models(doc: dict[str, Any]) -> None:
+    """Moves each inline, titled object schema of a request or response body into components/schemas.
+
+    Two different models with one title cannot share a name: the second stays inline (the document stays valid
+    and /openapi.json keeps answering), and tests/test_typed_client.py fails naming it, so one model is renamed
+    (its class, or `model_config = ConfigDict(title=...)`)."""
+    components = doc["components"]["schemas"]
+    for methods in doc["paths"].values():
+        for operation in methods.values():
+            bodies = [operation.get("requestBody", {}), *operation["responses"].values()]
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    schema = media.get("schema", {})
+                    title = schema.get("title")
+                    if "$ref" in schema or schema.get("type") != "object" or not title:
+                        continue
+                    if components.setdefault(title, schema) == schema:
+                        media["schema"] = {"$ref": f"#/components/schemas/{title}"}
+
+
+VALUE_KEYWORDS = ("const", "default", "enum", "example", "examples")  # their values are data, not schemas
+NAMED_SCHEMAS = ("properties", "patternProperties", "$defs")  # their keys are names, their values schemas
+
+
+def _branches_as_rules(node: Any) -> None:
+    """Wraps each `oneOf` beside `properties` as `allOf: [{"oneOf": ...}]`, in `node` and every schema below it."""
+    if isinstance(node, list):
+        for item in node:
+            _branches_as_rules(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if "properties" in node and "oneOf" in node:
+        node["allOf"] = [*node.get("allOf", []), {"oneOf": node.pop("oneOf")}]
+    for key, value in node.items():
+        if key in NAMED_SCHEMAS and isinstance(value, dict):
+            for schema in value.values():
+                _branches_as_rules(schema)
+        elif key not in VALUE_KEYWORDS:
+            _branches_as_rules(value)
 
 
 def _error_components() -> dict[str, Any]:
@@ -130,18 +201,35 @@ def _error_response(status: str) -> dict[str, Any]:
 
 def _complete_operation(path: str, operation: dict[str, Any], func: Callable) -> None:
     public = path in PUBLIC_PATHS
-    operation["security"] = [] if public else [{"bearer": []}]
+    if "tags" in operation:
+        # quart-schema keeps tags in a set: sorted, the document is the same in every process (the typed
+        # client's module for an operation is its first tag, and `python dev.py client --check` compares it).
+        operation["tags"] = sorted(operation["tags"])
+    scope = getattr(func, SCOPE_ATTRIBUTE, None)
+    # OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: here, the token's scope.
+    operation["security"] = [] if public else [{"bearer": [scope] if scope else []}]
     statuses = {"400"}
     if not public:
-        statuses |= {"401", "403"}
+        statuses |= {"401", "403", "429"}
     if any(p.get("in") == "path" for p in operation.get("parameters", [])):
         statuses.add("404")
     if "requestBody" in operation:
         statuses |= {"413", "415"}
         body = dict(operation["requestBody"])
         body["required"] = not getattr(func, OPTIONAL_BODY_ATTRIBUTE, False)
+        if getattr(func, ALSO_JSON_ATTRIBUTE, False):
+            content = dict(body["content"])
+            content["application/json"] = next(iter(content.values()))
+            body["content"] = content
         operation["requestBody"] = body
     statuses |= getattr(func, ERRORS_ATTRIBUTE, set())
+    if getattr(func, IDEMPOTENT_ATTRIBUTE, False):
+        operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_PARAMETER]
+        statuses |= {"409", "422"}
+        for status, response in list(operation["responses"].items()):
+            if status.startswith("2"):
+                operation["responses"][status] = {**response, "headers": {
+                    **response.get("headers", {}), "Idempotent-Replayed": REPLAYED_RESPONSE_HEADER}}
     text = getattr(func, TEXT_RESPONSE_ATTRIBUTE, None)
     if text is not None:
         operation["responses"]["200"] = {"description": text[1],
@@ -172,6 +260,7 @@ LINKS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("post_create_fixit", "200", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_create_fixit", "202", "execution_id"): ("get_get_fixit@fixit_id",),
     ("post_generate_approval_token", "201", "token"): ("body:post_approve",),
+    ("post_create_client", "201", "client_id"): ("get_get_client", "patch_patch_client", "delete_revoke_client"),
 }
 
 

@@ -78,7 +78,7 @@ class TokenGenerateIn(InputModel):
     fixit_id: Uuid | None = None
 
 
-class TokenOut(BaseModel):
+class ApprovalTokenOut(BaseModel):
     token: str = Field(description="shown once; only its SHA-256 is stored")
     expires_at: datetime
     execution_ids: list[UUID]
@@ -125,6 +125,7 @@ class AuditQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("desc", description="desc (default): newest first; asc: oldest first")
 
 
 class AuditEventOut(BaseModel):

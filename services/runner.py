@@ -164,7 +164,8 @@ class ExecutionRunner:
             context=dict(item.context or {}), schedule=_jsonable(item.schedule),
             execution=_jsonable({"execution_id": item.execution_id, "scheduled_for": item.scheduled_for,
                                  "fired_at": item.fired_at, "trigger": item.trigger, "attempt": item.attempt}),
-            hmac_secret=item.hmac_secret, dry_run=item.dry_run, event=dict(item.event or {}),
+            hmac_secret=item.hmac_secret, dry_run=item.dry_run, mock_outputs=dict(item.mock_outputs or {}),
+            event=dict(item.event or {}),
         )
 
     async def drain(self, timeout: float) -> list[UUID]:

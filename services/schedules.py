@@ -21,11 +21,12 @@ from services.dal import AsyncDAL
 from services.errors import NotFound, ValidationFailed
 from services.events import check_event_filter
 from services.firing import Owner
-from services.pagination import decode_cursor, page
+from services.pagination import Order, decode_cursor, keyset, like_prefix, page
 from services.schedule_state import CONFIG_FIELDS, Fired
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
 from services.timing import ScheduleSpec, TimingError, describe, next_fire_times, spec_from_row, to_local
 from services.timing.rules import check_config, check_context
+from services.workflows import insert_workflow, require_valid
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
@@ -99,15 +100,19 @@ class ScheduleService:
             raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
 
     async def list(self, principal: Principal, *, workflow_id: UUID | None, status: str | None,
-                   schedule_type: str | None, limit: int, cursor: str | None) -> tuple[list, str | None]:
+                   schedule_type: str | None, limit: int, cursor: str | None, order: Order = "asc",
+                   created_by: str | None = None, name: str | None = None) -> tuple[list, str | None]:
+        after, order_by = keyset("s.seq", "$5", order)
         rows = await self.dal.fetch(
             _READ_SQL + " WHERE s.community_id = $1"
             " AND ($2::uuid IS NULL OR s.workflow_id = $2) AND ($3::text IS NULL OR s.status = $3)"
-            " AND ($4::text IS NULL OR s.schedule_type = $4) AND ($5::bigint IS NULL OR s.seq > $5)"
-            " ORDER BY s.seq LIMIT $6",
-            principal.community_id, workflow_id, status, schedule_type, decode_cursor(cursor), limit + 1,
+            f" AND ($4::text IS NULL OR s.schedule_type = $4) AND {after}"
+            " AND ($7::text IS NULL OR s.created_by = $7) AND ($8::text IS NULL OR s.name LIKE $8)"
+            f" ORDER BY {order_by} LIMIT $6",
+            principal.community_id, workflow_id, status, schedule_type, decode_cursor(cursor, order), limit + 1,
+            created_by, like_prefix(name) if name else None,
         )
-        return page(list(rows), limit)
+        return page(list(rows), limit, order)
 
     async def list_for_workflow(self, principal: Principal, workflow_id: UUID) -> list[asyncpg.Record]:
         async with self.dal.connection() as conn:
@@ -128,15 +133,26 @@ class ScheduleService:
 
     # --- writes --------------------------------------------------------------------------------------------
     async def create(self, principal: Principal, body: ScheduleCreate) -> asyncpg.Record:
+        """With `workflow` instead of `workflow_id`, the workflow is created in the same transaction: both or
+        neither."""
+        if (body.workflow_id is None) == (body.workflow is None):
+            raise ValidationFailed("workflow_id", "give exactly one of 'workflow_id' or 'workflow'",
+                                   code="invalid_workflow_choice")
         now = self.clock()
         cfg = body.schedule_config
         spec = check_config(cfg, now, now)  # validation runs before any write
         check_event_filter(cfg.event_filter)
         context = check_context(body.context_data)
+        if body.workflow is not None:
+            require_valid(body.workflow.definition)
         async with self.dal.transaction() as conn:
-            await self._workflow_exists(conn, principal, body.workflow_id)
+            if body.workflow is not None:
+                workflow_id = (await insert_workflow(conn, principal, body.workflow))["workflow_id"]
+            else:
+                workflow_id = body.workflow_id
+                await self._workflow_exists(conn, principal, workflow_id)
             row = await schedule_state.create(
-                conn, schedule_id=uuid4(), workflow_id=body.workflow_id, community_id=principal.community_id,
+                conn, schedule_id=uuid4(), workflow_id=workflow_id, community_id=principal.community_id,
                 name=body.name, config=cfg.model_dump(), anchor=spec.anchor, context=context,
                 user_id=principal.user_id, now=now)
             out = await self._read(conn, principal.community_id, row["schedule_id"])

@@ -176,12 +176,24 @@ class ScheduleConfigPatch(InputModel):
 
 
 class ScheduleCreate(InputModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
-        "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"},
-        "context_data": {"channel": "general"}}]})
+    # Exactly one of workflow_id (an existing workflow) or workflow (created with the schedule, in one
+    # transaction); the service answers 400 invalid_workflow_choice otherwise, and the schema says so.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{
+            "workflow_id": "3f2b8c1e-6d4a-4e7b-9a1c-2b5d8e0f7a61", "name": "standup",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5",
+                                "timezone": "Europe/Berlin"},
+            "context_data": {"channel": "general"}}, {
+            "workflow": {"name": "welcome", "definition": {}}, "name": "welcome at nine",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 9 * * *"}}],
+        "oneOf": [{"title": "existing workflow", "required": ["workflow_id"],
+                   "properties": {"workflow": {"type": "null"}}},
+                  {"title": "inline workflow", "required": ["workflow"],
+                   "properties": {"workflow_id": {"type": "null"}}}],
+    })
 
-    workflow_id: Uuid
+    workflow_id: Uuid | None = None
+    workflow: WorkflowIn | None = None
     name: str | None = Field(None, max_length=200)
     schedule_config: ScheduleConfig
     context_data: dict[str, Any] | None = None
@@ -248,8 +260,11 @@ class ScheduleListQuery(InputModel):
     workflow_id: Uuid | None = None
     status: ScheduleStatus | None = None
     schedule_type: ScheduleType | None = None
+    created_by: str | None = Field(None, min_length=1, max_length=200, description="exactly this creator")
+    name: str | None = Field(None, min_length=1, max_length=200, description="names starting with this text")
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class WorkflowSchedules(BaseModel):
@@ -329,6 +344,9 @@ class ExecuteIn(InputModel):
 
     context_data: dict[str, Any] | None = None
     dry_run: StrictBool = False
+    mock_outputs: dict[str, Any] | None = Field(None, max_length=1000, description=(
+        "dry runs only: node_id -> the output a sending node (action_webhook, action_module, "
+        "action_chat_message) stands in with, e.g. {\"post\": {\"status\": 201, \"body\": {\"id\": 7}}}"))
 
 
 class ExecuteOut(BaseModel):
@@ -336,6 +354,9 @@ class ExecuteOut(BaseModel):
     workflow_id: UUID
     status: str
     dry_run: bool
+    dry_run_warnings: list[str] = Field(default_factory=list, description=(
+        "template paths into the response of a sending node without a mock: in a dry run each renders as "
+        "`<dry-run: path>`"))
 
 
 class WorkflowOut(BaseModel):
@@ -355,6 +376,18 @@ class WorkflowOut(BaseModel):
     updated_at: datetime
 
 
+class NodeTypeOut(BaseModel):
+    type: str
+    description: str
+    ports: list[str] = Field(description="output ports a connection may leave from (`from_port`)")
+    config_schema: dict[str, Any] = Field(description="JSON Schema (2020-12) of the node's `config`")
+    example: dict[str, Any] = Field(description="a valid `config`")
+
+
+class NodeTypeList(BaseModel):
+    items: list[NodeTypeOut]
+
+
 class WorkflowList(BaseModel):
     items: list[WorkflowOut]
     next_cursor: str | None
@@ -363,6 +396,12 @@ class WorkflowList(BaseModel):
 class PageQuery(InputModel):
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
+
+
+class WorkflowListQuery(PageQuery):
+    created_by: str | None = Field(None, min_length=1, max_length=200, description="exactly this creator")
+    name: str | None = Field(None, min_length=1, max_length=200, description="names starting with this text")
 
 
 class ErrorDetail(BaseModel):
@@ -437,6 +476,8 @@ class ExecutionOut(BaseModel):
     cancel_requested: bool
     dry_run: bool = False
     created_at: datetime
+    schedule_name: str | None = None
+    workflow_name: str | None = None
     steps: list[StepOut] | None = None
 
 
@@ -455,6 +496,7 @@ class ScheduleExecutionsQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class ExecutionListQuery(InputModel):
@@ -466,6 +508,7 @@ class ExecutionListQuery(InputModel):
     until: Timestamp | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class PauseIn(InputModel):
@@ -597,6 +640,7 @@ class DeliveryListQuery(InputModel):
     status: DeliveryStatus | None = None
     limit: QueryInt = Field(50, ge=1, le=200)
     cursor: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="asc: oldest first; desc: newest first")
 
 
 class DeliveryOut(BaseModel):
@@ -705,3 +749,6 @@ class Sitrep(BaseModel):
     immediate_actions: list[SitrepItem]
     watch_items: list[SitrepItem]
     instances: list[InstanceOut]
+
+
+ScheduleCreate.model_rebuild()  # `workflow: WorkflowIn` is defined further down

@@ -13,7 +13,7 @@ from services.auth import Principal
 from services.dal import AsyncDAL
 from services.engine import definition_problems
 from services.errors import ApiError, Conflict, NotFound, PreconditionFailed
-from services.pagination import decode_cursor, page
+from services.pagination import Order, decode_cursor, keyset, like_prefix, page
 from services.schemas import WorkflowIn
 
 
@@ -36,6 +36,21 @@ def require_valid(definition: Any) -> None:
         raise ApiError(first["message"], code=first["code"], details=details)
 
 
+async def insert_workflow(conn: asyncpg.Connection, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
+    """Writes a workflow whose definition was checked (require_valid) and its audit event, in the caller's
+    transaction (POST /workflows, and POST /schedules with an inline workflow)."""
+    row = await conn.fetchrow(
+        "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
+        " retry_config, hmac_secret, requires_approval, created_by, updated_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
+        uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
+        body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
+        body.requires_approval, principal.user_id,
+    )
+    await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
+    return row
+
+
 class WorkflowService:
     def __init__(self, dal: AsyncDAL) -> None:
         self.dal = dal
@@ -51,24 +66,19 @@ class WorkflowService:
     async def create(self, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
         require_valid(body.definition)
         async with self.dal.transaction() as conn:
-            row = await conn.fetchrow(
-                "INSERT INTO workflows (workflow_id, community_id, name, description, definition, status,"
-                " retry_config, hmac_secret, requires_approval, created_by, updated_by)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
-                uuid4(), principal.community_id, body.name, body.description, body.definition, body.status,
-                body.retry_config.model_dump() if body.retry_config else None, body.hmac_secret,
-                body.requires_approval, principal.user_id,
-            )
-            await audit.record(conn, principal, "workflow.create", "workflow", row["workflow_id"], None, row)
-            return row
+            return await insert_workflow(conn, principal, body)
 
-    async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    async def list(self, principal: Principal, limit: int, cursor: str | None, *, order: Order = "asc",
+                   created_by: str | None = None, name: str | None = None) -> tuple[list, str | None]:
+        after, order_by = keyset("seq", "$2", order)
         rows = await self.dal.fetch(
-            "SELECT * FROM workflows WHERE community_id = $1 AND ($2::bigint IS NULL OR seq > $2)"
-            " ORDER BY seq LIMIT $3",
-            principal.community_id, decode_cursor(cursor), limit + 1,
+            f"SELECT * FROM workflows WHERE community_id = $1 AND {after}"
+            " AND ($4::text IS NULL OR created_by = $4) AND ($5::text IS NULL OR name LIKE $5)"
+            f" ORDER BY {order_by} LIMIT $3",
+            principal.community_id, decode_cursor(cursor, order), limit + 1, created_by,
+            like_prefix(name) if name else None,
         )
-        return page(list(rows), limit)
+        return page(list(rows), limit, order)
 
     async def replace(self, principal: Principal, workflow_id: UUID, body: WorkflowIn,
                       if_match: int | None) -> asyncpg.Record:

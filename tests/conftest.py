@@ -18,9 +18,13 @@ import pytest
 
 from config import Settings, load_settings
 from services.auth import mint_token
+from services.dal import AsyncDAL
+from services.migrations import apply_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
+# The default test token: the rights a "schedules:*" token had before workflows:* and executions:* were enforced.
+DEFAULT_SCOPE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -80,6 +84,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         # In-process apps stop within a second at teardown instead of draining runs for up to 30 s; draining is
         # tested on a real process (test_sigterm_drains_and_exits_zero).
         "SHUTDOWN_GRACE_SECONDS": "1",
+        # Off for the suite (some tests send bursts); tests/test_clients.py switches it on for its own test.
+        "RATE_LIMIT_PER_SECOND": "0",
     }
     env.update(overrides)
     return load_settings(env)
@@ -111,7 +117,8 @@ async def reset_database(dsn: str) -> None:
         await apply_migrations(dal)
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
                           " event_outbox, hub_sessions, hub_links, notification_targets, notification_deliveries,"
-                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts, events"
+                          " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts, idempotency_keys,"
+                          " api_clients, client_auth_failures, events"
                           " CASCADE")
     finally:
         await dal.close()
@@ -124,7 +131,7 @@ def client(app):
 
 @pytest.fixture
 def token(settings: Settings) -> Callable[..., str]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write", **kw) -> str:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE, **kw) -> str:
         return mint_token(settings, community_id=community, scope=scope, **kw)
 
     return make
@@ -132,7 +139,7 @@ def token(settings: Settings) -> Callable[..., str]:
 
 @pytest.fixture
 def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
-    def make(community: int = 1, scope: str = "schedules:read schedules:write") -> dict[str, str]:
+    def make(community: int = 1, scope: str = DEFAULT_SCOPE) -> dict[str, str]:
         return {"Authorization": f"Bearer {token(community, scope)}"}
 
     return make
@@ -286,3 +293,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         else:
             print(message)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+async def sim(database_url: str) -> AsyncIterator:
+    """The real services and claim against PostgreSQL, driven by a simulated clock from `tests.sim.T0`."""
+    from tests.sim import T0, Sim
+
+    dal = AsyncDAL(database_url, min_size=1, max_size=3)
+    await dal.connect()
+    await apply_migrations(dal)
+    s = Sim(dal, T0)
+    await s.reset()
+    yield s
+    await s.reset()
+    await dal.close()

@@ -45,11 +45,12 @@ async def launch(playwright: Any) -> Any:
     return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-async def sign_in(page: Any, base: str, token: str) -> None:
+async def sign_in(page: Any, base: str, token: str, landing: str = "/hub/schedules") -> None:
+    """Signs in; the hub lands on its first page the token's scopes show (the overview with ops:read)."""
     await page.goto(f"{base}/hub")
     await page.get_by_label("Token (JWT)").fill(token)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{base}/hub/schedules")
+    await page.wait_for_url(f"{base}{landing}")
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-OPS_SCOPES = "schedules:read schedules:write ops:read ops:write approvals:write"
+from tests.conftest import DEFAULT_SCOPE
+
+OPS_SCOPES = DEFAULT_SCOPE + " ops:read ops:write approvals:write"
 
 
 def now() -> datetime:

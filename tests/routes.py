@@ -25,7 +25,8 @@ PUBLIC: frozenset[Op] = frozenset({
     ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/docs"), ("GET", "/redocs"), ("GET", "/scalar"), ("GET", "/static/<path:filename>"),
     ("GET", "/hub/sign-in"), ("POST", "/hub/sign-in"), ("GET", "/hub/link/<token>"), ("POST", "/hub/link/<token>"),
-    ("GET", "/metrics"),
+    ("GET", "/metrics"), ("POST", "/api/v1/oauth/token"),
+    ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"),
 })
 
 # Timing that never fires during a test.
@@ -61,7 +62,8 @@ def _fill(value: Any, ids: Mapping[str, str]) -> Any:
 @dataclass(frozen=True)
 class Call:
     """A request with placeholders: {S} a schedule, {W} a workflow, {E} an execution, {D} a schedule the hub's
-    cancel/delete may end, {T} a notification target, {F} a fix-it, {K} an approval token (filled per test).
+    cancel/delete may end, {T} a notification target, {F} a fix-it, {K} an approval token, {C} an API client
+    (filled per test).
     `form` is sent as a form (the hub), `body` as JSON (the API)."""
 
     method: str
@@ -164,6 +166,15 @@ REQUESTS: dict[Op, Call] = {
     ("GET", "/hub/workflows"): Call("GET", "/hub/workflows"),
     ("GET", "/hub/workflows/<uuid:workflow_id>"): Call("GET", "/hub/workflows/{W}"),
     ("POST", "/hub/workflows/<uuid:workflow_id>/validate"): Call("POST", "/hub/workflows/{W}/validate", form={}),
+    ("GET", "/hub/overview"): Call("GET", "/hub/overview?window=1h"),
+    ("GET", "/hub/approvals"): Call("GET", "/hub/approvals"),
+    ("POST", "/hub/approvals/decide"): Call("POST", "/hub/approvals/decide",
+                                            form={"execution_id": "{E}", "action": "approve"}),
+    ("GET", "/hub/fix-it"): Call("GET", "/hub/fix-it"),
+    ("POST", "/hub/fix-it"): Call("POST", "/hub/fix-it", form={"mode": "greedy", "window": "24h", "schedule": "{S}",
+                                                              "dry_run": "yes"}),
+    ("GET", "/hub/fix-it/<uuid:fixit_id>"): Call("GET", "/hub/fix-it/{F}"),
+    ("GET", "/hub/audit"): Call("GET", "/hub/audit"),
     ("GET", "/api/v1/scheduler/sitrep"): Call("GET", "/api/v1/scheduler/sitrep?window=1h"),
     ("GET", TARGETS): Call("GET", TARGETS),
     ("POST", TARGETS): Call("POST", TARGETS, CHAT_TARGET),
@@ -181,6 +192,12 @@ REQUESTS: dict[Op, Call] = {
     ("POST", "/api/v1/scheduler/approve"): Call("POST", "/api/v1/scheduler/approve", {"token": "{K}",
                                                                                         "action": "approve"}),
     ("GET", "/api/v1/audit"): Call("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/clients"): Call("GET", "/api/v1/clients"),
+    ("POST", "/api/v1/clients"): Call("POST", "/api/v1/clients", {"name": "bot", "scopes": ["schedules:read"]}),
+    ("GET", "/api/v1/clients/<uuid:client_id>"): Call("GET", "/api/v1/clients/{C}"),
+    ("PATCH", "/api/v1/clients/<uuid:client_id>"): Call("PATCH", "/api/v1/clients/{C}", {"name": "renamed"}),
+    ("DELETE", "/api/v1/clients/<uuid:client_id>"): Call("DELETE", "/api/v1/clients/{C}"),
+    ("GET", "/api/v1/node-types"): Call("GET", "/api/v1/node-types"),
     ("POST", "/api/v1/events"): Call("POST", "/api/v1/events", {"type": "table.ping", "payload": {"n": 1}}),
     ("POST", "/api/v1/events/batch"): Call("POST", "/api/v1/events/batch", {"events": [{"type": "table.ping"}]}),
     ("GET", "/api/v1/events"): Call("GET", "/api/v1/events"),
@@ -198,6 +215,7 @@ _TABLES = {
     "fixits": ("fixit_id", "community_id = $1"),
     "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
     "approval_tokens": ("approval_id", "community_id = $1"),
+    "api_clients": ("client_id", "community_id = $1"),
     "events": ("community_id, event_id", "community_id = $1"),
 }
 

@@ -188,7 +188,9 @@ class ServiceProcesses:
         full_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
             "DATABASE_URL": database_url, "JWT_SECRET": TEST_SECRET, "PORT": str(port), "HOST": "127.0.0.1",
-            "INSTANCE_ID": name, "LOG_LEVEL": "INFO", "ALLOWED_HOSTS": "127.0.0.1,localhost", **env,
+            "INSTANCE_ID": name, "LOG_LEVEL": "INFO", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "RATE_LIMIT_PER_SECOND": "0",  # benchmarks and fuzzing send more; tests/test_clients.py tests the limit
+            **env,
         }
         svc = self._new(name, ["serve"], full_env, port=port).launch()
 

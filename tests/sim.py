@@ -8,7 +8,7 @@ test moves). Runs are "executed" by the test calling `finish`, exactly as the ru
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import execution_state, schedule_state
@@ -18,7 +18,11 @@ from services.execution_state import Result
 from services.firing import Owner
 from services.schedules import ScheduleService
 
-PRINCIPAL = Principal(user_id="sim", community_id=1, scopes=frozenset({"schedules:read", "schedules:write"}))
+# The simulated clock's start: a Monday in June (no DST change nearby).
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+PRINCIPAL = Principal(user_id="sim", community_id=1, scopes=frozenset(
+    {"schedules:read", "schedules:write", "workflows:read", "workflows:write", "executions:read", "executions:write"}))
 RETRY = {"max_retries": 2, "backoff": "fixed", "base_seconds": 30.0, "max_seconds": 300.0}
 NODES = {"nodes": [{"node_id": "t", "type": "trigger_schedule", "name": "t", "config": {}},
                    {"node_id": "d", "type": "action_delay", "name": "d", "config": {"seconds": 1}}],

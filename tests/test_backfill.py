@@ -11,8 +11,6 @@ import pytest
 
 from app import create_app
 from services.backfill import BackfillService
-from services.dal import AsyncDAL
-from services.migrations import apply_migrations
 from services.schemas import ScheduleConfig, ScheduleCreate
 from tests.conftest import make_settings, reset_database
 from tests.helpers import make_schedule, make_workflow, wait_for
@@ -151,21 +149,6 @@ async def test_refusals(client, auth, workflow) -> None:
     resp = await client.post(f"/api/v1/schedules/{sid}/backfill", headers=auth(1, "schedules:read"),
                              json={"start": iso(hours_ago(2)), "end": iso(hours_ago(1))})
     assert resp.status_code == 403
-
-
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sim(database_url: str):
-    dal = AsyncDAL(database_url, min_size=1, max_size=3)
-    await dal.connect()
-    await apply_migrations(dal)
-    s = Sim(dal, T0)
-    await s.reset()
-    yield s
-    await s.reset()
-    await dal.close()
 
 
 async def test_a_running_backfill_fire_neither_blocks_nor_is_cancelled_by_on_time_fires(sim: Sim) -> None:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from services.auth import mint_token
+from services.auth import SCOPES, mint_token
 from tests.conftest import ROOT, make_settings, reset_database
 from tests.service_proc import ServiceProcess
 
@@ -38,8 +38,7 @@ async def fuzz_service(make_database: Callable, spawn_module) -> AsyncIterator[t
 def test_schemathesis_all_checks_all_phases(fuzz_service: tuple[ServiceProcess, str], tmp_path) -> None:
     proc, dsn = fuzz_service
     token = mint_token(make_settings(dsn), community_id=4242, ttl_seconds=3600,
-                       scope="schedules:read schedules:write ops:read ops:write approvals:write events:write"
-                             " executions:read")
+                       scope=" ".join(SCOPES))
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color",
         "run", f"{proc.url}/openapi.json",

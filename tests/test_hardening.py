@@ -19,24 +19,9 @@ from services import execution_state, firing
 from services.dal import AsyncDAL
 from services.errors import Conflict
 from services.firing import NewExecution, Owner
-from services.migrations import apply_migrations
 from services.schemas import ScheduleConfig, ScheduleCreate
 from tests.helpers import delay_workflow, executions, holds_for, make_schedule, make_workflow, wait_for
-from tests.sim import PRINCIPAL, Sim
-
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sim(database_url: str):
-    dal = AsyncDAL(database_url, min_size=1, max_size=3)
-    await dal.connect()
-    await apply_migrations(dal)
-    s = Sim(dal, T0)
-    await s.reset()
-    yield s
-    await s.reset()
-    await dal.close()
+from tests.sim import PRINCIPAL, T0, Sim
 
 
 async def _create(sim: Sim, work: bool = False, **config) -> dict:

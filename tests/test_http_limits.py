@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from services.auth import mint_token
-from tests.conftest import make_settings
+from tests.conftest import DEFAULT_SCOPE, make_settings
 from tests.service_proc import ServiceProcess
 
 LIMIT = 64 * 1024
@@ -33,7 +33,7 @@ async def live(make_database: Callable, spawn_module) -> ServiceProcess:
 @pytest.fixture(scope="module")
 def bearer(live: ServiceProcess) -> str:
     settings = make_settings("postgresql://unused@127.0.0.1/unused")
-    return "Bearer " + mint_token(settings, community_id=7, scope="schedules:read schedules:write")
+    return "Bearer " + mint_token(settings, community_id=7, scope=DEFAULT_SCOPE)
 
 
 def oversize_json(size: int) -> bytes:

@@ -16,7 +16,7 @@ from services.logs import request_id_var
 from tests.helpers import make_schedule, make_workflow
 from tests.routes import FAR, FAR_TOO
 
-RW = "schedules:read schedules:write"
+RW = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
 
 
 def _field(html: str, name: str) -> str:
@@ -438,3 +438,305 @@ def test_frame_ancestors_cannot_smuggle_other_directives() -> None:
     for bad in ("'self'; script-src *", "a,b", "'self'\nx"):
         with pytest.raises(ConfigError, match="HUB_FRAME_ANCESTORS"):
             load_settings({**base, "HUB_FRAME_ANCESTORS": bad})
+
+
+# --- phase 2: overview, approvals, fix-it, audit ---------------------------------------------------------------
+ALL = ("schedules:read schedules:write workflows:read workflows:write executions:read executions:write ops:read"
+       " ops:write approvals:write")
+
+
+async def test_overview_is_the_landing_page_with_the_report_chart_and_suggested_actions(client, chime, auth,
+                                                                                         token) -> None:
+    from tests.ops_helpers import insert_run
+
+    wf = await make_workflow(client, auth())
+    sid = (await make_schedule(client, auth(), wf, FAR, name="night batch"))["schedule_id"]
+    stuck = (await make_schedule(client, auth(), wf, FAR_TOO, name="stuck one"))["schedule_id"]
+    await chime.dal.execute("UPDATE workflow_schedules SET status = 'paused', paused_by = 'scheduler',"
+                            " paused_at = now(), paused_note = 'no next fire' WHERE schedule_id = $1",
+                            uuid.UUID(stuck))
+    for minutes, late_ms in ((50, 20), (40, 30), (30, 1500)):
+        ran = datetime.now(UTC) - timedelta(minutes=minutes)
+        await insert_run(chime.dal, schedule_id=sid, workflow_id=wf, status="failed", error="boom",
+                         scheduled_for=ran - timedelta(milliseconds=late_ms), ended_ago=timedelta(minutes=minutes))
+    resp = await sign_in(client, token(1, ALL))
+    home = await client.get(resp.headers["Location"])
+    assert home.status_code == 303 and home.headers["Location"] == "/hub/overview"
+    page = await client.get("/hub/overview?window=1h")
+    html = await page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="badge health-badge st-degraded"' in html
+    assert "stuck one" in html and "Resume schedule" in html  # the auto-paused schedule, with its button
+    assert "Open fix-it" in html and f"schedule={sid}" in html  # three failures in a row: fix-it for it
+    assert "night batch" in html and "boom" in html  # recent runs
+    assert 'id="chart-data" data-kind="lateness"' in html and 'hx-trigger="every 5s"' in html
+    chart = await queries_ops_series(chime, 3600)
+    assert chart["fires"] and sum(chart["fires"]) == 3 and 1500 <= max(chart["max_ms"]) < 1600  # + insert_run's clock
+
+    # The button resumes it (the schedules' own route) and comes back to the overview.
+    csrf = _field(html, "csrf_token")
+    done = await client.post(f"/hub/schedules/{stuck}/resume",
+                             form={"csrf_token": csrf, "next": "/hub/overview?window=1h"})
+    assert done.status_code == 303 and done.headers["Location"] == "/hub/overview?window=1h&done=resume"
+    after = await (await client.get(done.headers["Location"])).get_data(as_text=True)
+    assert "Resumed." in after and "stuck one" not in after.split('id="actions-title"')[1].split("</section>")[0]
+
+    # A window that is not offered is a 400 page, not a report.
+    bad = await client.get("/hub/overview?window=99y")
+    assert bad.status_code == 400 and bad.headers["X-Chime-Error-Code"] == "invalid_window"
+
+
+async def queries_ops_series(chime, seconds: int) -> dict:
+    from services.hub import ops
+
+    since = datetime.now(UTC) - timedelta(seconds=seconds)
+    return await ops.lateness_series(chime.dal, Principal("t", 1, frozenset({"ops:read"})), since, seconds)
+
+
+async def test_overview_shows_only_the_buttons_the_session_may_use(client, chime, auth, token) -> None:
+    wf = await make_workflow(client, auth())
+    stuck = (await make_schedule(client, auth(), wf, FAR, name="stuck one"))["schedule_id"]
+    await chime.dal.execute("UPDATE workflow_schedules SET status = 'paused', paused_by = 'scheduler',"
+                            " paused_at = now() WHERE schedule_id = $1", uuid.UUID(stuck))
+    await sign_in(client, token(1, "schedules:read ops:read"))
+    html = await (await client.get("/hub/overview")).get_data(as_text=True)
+    assert "stuck one" in html and "Resume schedule" not in html
+    for hidden in (">Fix-it<", ">Approvals<", ">Audit<"):  # ops:read shows these pages, read-only
+        assert hidden in html
+    # Without ops:read the page is refused and the navigation does not offer it.
+    client.cookie_jar.clear()
+    await sign_in(client, token(1, RW))
+    assert (await client.get("/hub/overview")).status_code == 403
+    assert ">Overview<" not in await (await client.get("/hub/schedules")).get_data(as_text=True)
+
+
+async def _gated_runs(client, auth, n: int, community: int = 1) -> list[str]:
+    headers = auth(community, ALL)
+    wf = await make_workflow(client, headers, requires_approval=True, name="payroll")
+    sid = (await make_schedule(client, headers, wf, FAR, name="monthly payroll"))["schedule_id"]
+    out = []
+    for _ in range(n):
+        run = await (await client.post(f"/api/v1/schedules/{sid}/run-now", headers=headers,
+                                       json={"force": True})).get_json()
+        assert run["status"] == "awaiting_approval", run
+        out.append(run["execution_id"])
+    return out
+
+
+async def _status(chime, eid: str) -> str:
+    return await chime.dal.fetchval("SELECT status FROM workflow_executions WHERE execution_id = $1", uuid.UUID(eid))
+
+
+async def test_approvals_page_approves_and_denies_with_scope_and_csrf(client, chime, auth, token) -> None:
+    first, second = await _gated_runs(client, auth, 2)
+
+    # ops:read sees what waits, without buttons; the server refuses the decision anyway.
+    await sign_in(client, token(1, "schedules:read ops:read"))
+    html = await (await client.get("/hub/approvals")).get_data(as_text=True)
+    assert "monthly payroll" in html and first in html and second in html and ">Approve<" not in html
+    assert "approvals:write" in html
+    csrf = _field(html, "csrf_token")
+    refused = await client.post("/hub/approvals/decide",
+                                form={"csrf_token": csrf, "execution_id": first, "action": "approve"})
+    assert refused.status_code == 403 and refused.headers["X-Chime-Error-Code"] == "insufficient_scope"
+    assert await _status(chime, first) == "awaiting_approval"
+
+    client.cookie_jar.clear()
+    await sign_in(client, token(1, ALL))
+    html = await (await client.get("/hub/approvals")).get_data(as_text=True)
+    assert 'aria-label="Approve monthly payroll at' in html
+    no_csrf = await client.post("/hub/approvals/decide", form={"execution_id": first, "action": "approve"})
+    assert no_csrf.status_code == 403 and no_csrf.headers["X-Chime-Error-Code"] == "csrf_failed"
+    assert await _status(chime, first) == "awaiting_approval"
+
+    csrf = _field(html, "csrf_token")
+    ok = await client.post("/hub/approvals/decide", form={"csrf_token": csrf, "execution_id": first,
+                                                          "action": "approve", "next": "/hub/approvals"})
+    assert ok.status_code == 303 and ok.headers["Location"] == "/hub/approvals?done=approved"
+    assert await _status(chime, first) != "awaiting_approval"
+    denied = await client.post("/hub/approvals/decide", form={"csrf_token": csrf, "execution_id": second,
+                                                              "action": "deny"})
+    assert denied.headers["Location"] == "/hub/approvals?done=denied"
+    assert await _status(chime, second) not in ("awaiting_approval", "pending", "running", "completed")
+    page = await (await client.get(ok.headers["Location"])).get_data(as_text=True)
+    assert "Approved." in page and first not in page and "No run awaits approval." in page
+    actions = await chime.dal.fetch("SELECT action FROM audit_events WHERE target_id = ANY($1::text[]) ORDER BY seq",
+                                    [first, second])
+    assert [a["action"] for a in actions] == ["execution.approve", "execution.deny"]
+
+    # Deciding again is said on the page (409), not a crash; nonsense is a 400 that writes nothing.
+    again = await client.post("/hub/approvals/decide", form={"csrf_token": csrf, "execution_id": first,
+                                                             "action": "approve"})
+    assert again.status_code == 303 and "error=" in again.headers["Location"]
+    for bad in ({"execution_id": first, "action": "maybe"}, {"action": "approve"},
+                {"execution_id": "nope", "action": "approve"},
+                {"execution_id": first, "fixit_id": first, "action": "approve"}):
+        resp = await client.post("/hub/approvals/decide", form={"csrf_token": csrf, **bad})
+        assert resp.status_code == 400, bad
+
+
+async def test_another_communitys_approval_is_a_404_and_stays_pending(client, chime, auth, token) -> None:
+    (theirs,) = await _gated_runs(client, auth, 1, community=1)
+    await sign_in(client, token(2, ALL))
+    html = await (await client.get("/hub/approvals")).get_data(as_text=True)
+    assert theirs not in html and "monthly payroll" not in html
+    resp = await client.post("/hub/approvals/decide", form={"csrf_token": _field(html, "csrf_token"),
+                                                            "execution_id": theirs, "action": "approve"})
+    assert resp.status_code == 404 and resp.headers["X-Chime-Error-Code"].endswith("not_found")
+    assert await _status(chime, theirs) == "awaiting_approval"
+
+
+async def test_fixit_dry_run_shows_the_plan_then_runs_and_counts(client, chime, auth, token) -> None:
+    from tests.ops_helpers import insert_run
+
+    wf = await make_workflow(client, auth(), name="router notice")
+    sid = (await make_schedule(client, auth(), wf, FAR, name="nightly router"))["schedule_id"]
+    timed_out = await insert_run(chime.dal, schedule_id=sid, workflow_id=wf, status="timeout", error="node timed out",
+                                 error_code="node_timeout")
+    broken = await insert_run(chime.dal, schedule_id=sid, workflow_id=wf, status="failed",
+                              error="unexpected HTTP status 404")
+
+    await sign_in(client, token(1, "schedules:read ops:read"))
+    html = await (await client.get("/hub/fix-it")).get_data(as_text=True)
+    assert ">Dry-run<" not in html and "ops:write" in html
+    refused = await client.post("/hub/fix-it", form={"csrf_token": _field(html, "csrf_token"), "mode": "greedy",
+                                                     "window": "24h", "dry_run": "yes"})
+    assert refused.status_code == 403 and await chime.dal.fetchval("SELECT count(*) FROM fixits") == 0
+
+    client.cookie_jar.clear()
+    await sign_in(client, token(1, ALL))
+    html = await (await client.get(f"/hub/fix-it?schedule={sid}")).get_data(as_text=True)
+    csrf = _field(html, "csrf_token")
+    assert f'name="schedule" value="{sid}" checked' in html
+    resp = await client.post("/hub/fix-it", form={"csrf_token": csrf, "mode": "conservative", "window": "24h",
+                                                  "max_retries": "3", "limit": "100", "schedule": sid,
+                                                  "dry_run": "yes"})
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("/hub/fix-it/")
+    plan = await (await client.get(resp.headers["Location"])).get_data(as_text=True)
+    assert "Dry run: the plan" in plan and "nightly router" in plan and "router notice" in plan
+    rows = re.findall(r'<tr>\s*<th scope="row"><a href="/hub/runs/([0-9a-f-]+)">.*?decision-(\w+)', plan, re.S)
+    assert dict(rows) == {str(timed_out): "retry", str(broken): "skip"}, rows
+    assert 'id="count-retried">1<' in plan and 'id="count-skipped">1<' in plan
+    assert await chime.dal.fetchval("SELECT count(*) FROM workflow_executions") == 2  # a dry run retries nothing
+
+    # Run it, approved at once: the retry exists and the page counts it.
+    run = await client.post("/hub/fix-it", form={"csrf_token": csrf, **dict(re.findall(
+        r'<input type="hidden" name="(mode|window|max_retries|limit|schedule)" value="([^"]*)">', plan)),
+        "auto_approve": "yes", "dry_run": "no"})
+    assert run.status_code == 303
+    page = await (await client.get(run.headers["Location"])).get_data(as_text=True)
+    assert 'id="count-retried">1<' in page and "Dry run" not in page
+    retry = await chime.dal.fetchrow("SELECT * FROM workflow_executions WHERE parent_execution_id = $1", timed_out)
+    assert retry is not None and str(retry["execution_id"]) in page
+
+    # A second live fix-it is refused on the form (409), not a crash; bad numbers are a 400 form.
+    busy = await client.post("/hub/fix-it", form={"csrf_token": csrf, "mode": "greedy", "window": "24h",
+                                                  "dry_run": "no"})
+    live = await chime.dal.fetchval("SELECT count(*) FROM fixits WHERE status IN ('running', 'awaiting_approval')")
+    assert busy.status_code in (303, 409) and live <= 1
+    for bad in ({"mode": "reckless"}, {"window": "99y"}, {"max_retries": "11"}, {"limit": "0"}):
+        form = {"csrf_token": csrf, "mode": "greedy", "window": "24h", "dry_run": "yes", **bad}
+        resp = await client.post("/hub/fix-it", form=form)
+        assert resp.status_code == 400 and 'id="fixit-error"' in await resp.get_data(as_text=True), bad
+
+
+async def test_fixit_awaiting_approval_is_decided_from_its_page(client, chime, auth, token) -> None:
+    from tests.ops_helpers import insert_run
+
+    wf = await make_workflow(client, auth())
+    sid = (await make_schedule(client, auth(), wf, FAR))["schedule_id"]
+    await insert_run(chime.dal, schedule_id=sid, workflow_id=wf, status="timeout", error_code="node_timeout")
+    await sign_in(client, token(1, ALL))
+    csrf = await csrf_of(client, "/hub/fix-it")
+    resp = await client.post("/hub/fix-it", form={"csrf_token": csrf, "mode": "greedy", "window": "24h",
+                                                  "dry_run": "no"})
+    page = await (await client.get(resp.headers["Location"])).get_data(as_text=True)
+    assert "awaiting_approval" in page and "Approve fix-it" in page
+    fixit_id = resp.headers["Location"].rsplit("/", 1)[-1]
+    assert fixit_id in await (await client.get("/hub/approvals")).get_data(as_text=True)
+    ok = await client.post("/hub/approvals/decide", form={"csrf_token": csrf, "fixit_id": fixit_id,
+                                                          "action": "approve", "next": resp.headers["Location"]})
+    assert ok.status_code == 303 and ok.headers["Location"] == resp.headers["Location"] + "?done=approved"
+    status = await chime.dal.fetchval("SELECT status FROM fixits WHERE fixit_id = $1", uuid.UUID(fixit_id))
+    assert status in ("running", "completed")
+    # Another community's fix-it is a 404 page.
+    client.cookie_jar.clear()
+    await sign_in(client, token(2, ALL))
+    assert (await client.get(resp.headers["Location"])).status_code == 404
+
+
+async def test_audit_page_filters_and_pages_by_cursor(client, chime, auth, token, monkeypatch) -> None:
+    from controllers.hub import ops
+
+    wf = await make_workflow(client, auth())
+    sids = [(await make_schedule(client, auth(), wf, FAR, name=f"s{i}"))["schedule_id"] for i in range(3)]
+    await client.post(f"/api/v1/schedules/{sids[0]}/pause", headers=auth(), json={"note": "quiet"})
+    other = await make_workflow(client, auth(2))
+    await sign_in(client, token(1, "schedules:read ops:read"))
+
+    html = await (await client.get("/hub/audit")).get_data(as_text=True)
+    assert html.count("<code>schedule.create</code>") == 3 and "schedule.pause" in html and other[:8] not in html
+    paused = await (await client.get("/hub/audit?action=schedule.pause")).get_data(as_text=True)
+    assert paused.count("<code>schedule.pause</code>") == 1 and "<code>schedule.create</code>" not in paused
+    assert "quiet" in paused  # the change: note None -> quiet
+    one = await (await client.get(f"/hub/audit?target_id={sids[1]}")).get_data(as_text=True)
+    assert sids[1][:8] in one and sids[2][:8] not in one
+    future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "No events match" in await (await client.get(f"/hub/audit?since={future}")).get_data(as_text=True)
+    offset = (datetime.now(UTC) - timedelta(hours=1)).astimezone(UTC).isoformat()
+    assert "schedule.pause" in await (await client.get("/hub/audit", query_string={"since": offset})).get_data(
+        as_text=True)
+
+    monkeypatch.setattr(ops, "AUDIT_PAGE", 2)
+    first = await (await client.get("/hub/audit?action=schedule.create")).get_data(as_text=True)
+    older = re.search(r'<a href="([^"]+)" rel="next">Older events</a>', first)
+    assert older and first.count("<code>schedule.create</code>") == 2 and "action=schedule.create" in older.group(1)
+    second = await (await client.get(older.group(1).replace("&amp;", "&"))).get_data(as_text=True)
+    assert second.count("<code>schedule.create</code>") == 1 and "Older events" not in second
+    assert "Newest events" in second
+
+    for bad in ("since=yesterday", "cursor=garbage", "actor=" + "x" * 201, "action=a%00b"):
+        resp = await client.get(f"/hub/audit?{bad}")
+        assert resp.status_code == 400, bad
+
+
+# --- sign-in with an API client's id and secret ------------------------------------------------------------------
+async def test_sign_in_with_an_api_client_gets_its_community_and_scopes(client, chime, token, settings) -> None:
+    admin = {"Authorization": f"Bearer {token(4, 'admin')}"}
+    reader = {"name": "hub bot", "scopes": ["schedules:read", "workflows:read"]}
+    made = await (await client.post("/api/v1/clients", headers=admin, json=reader)).get_json()
+    blind = await (await client.post("/api/v1/clients", headers=admin,
+                                     json={"name": "no reads", "scopes": ["ops:read"]})).get_json()
+    page = await client.get("/hub/sign-in")
+    html = await page.get_data(as_text=True)
+    assert 'name="client_id"' in html and 'name="client_secret"' in html  # the form offers it
+
+    for client_id, secret, status, text in (
+        (made["client_id"], "wrong", 401, "wrong client id or secret"),
+        ("not-a-client", made["client_secret"], 401, "wrong client id or secret"),
+        (blind["client_id"], blind["client_secret"], 403, "schedules:read"),
+    ):
+        resp = await sign_in(client, "", client_id=client_id, client_secret=secret)
+        assert resp.status_code == status and text in await resp.get_data(as_text=True), (client_id, status)
+    assert await sessions(chime) == 0
+
+    resp = await sign_in(client, "", client_id=made["client_id"], client_secret=made["client_secret"])
+    assert resp.status_code == 303, await resp.get_data(as_text=True)
+    row = await chime.dal.fetchrow("SELECT * FROM hub_sessions")
+    assert row["auth_kind"] == "client" and row["community_id"] == 4
+    assert sorted(row["scopes"]) == ["schedules:read", "workflows:read"]
+    assert row["subject"] == f"client:{made['client_id']}"
+    # No longer than one of the client's tokens would live.
+    assert row["expires_at"] - datetime.now(UTC) <= timedelta(seconds=settings.client_token_ttl_seconds + 1)
+    assert (await client.get("/hub/workflows")).status_code == 200
+    forbidden = await client.get("/hub/runs/" + str(uuid.uuid4()))  # executions:read is not the client's
+    assert forbidden.status_code == 403 and forbidden.headers["X-Chime-Error-Code"] == "insufficient_scope"
+
+    # Revoking the client ends its sessions (within REVOCATION_CACHE_SECONDS).
+    assert (await client.delete(f"/api/v1/clients/{made['client_id']}", headers=admin)).status_code == 200
+    deadline = asyncio.get_running_loop().time() + settings.revocation_cache_seconds + 1
+    while (resp := await client.get("/hub/workflows")).status_code == 200:
+        assert asyncio.get_running_loop().time() < deadline, "a revoked client's session still works"
+        await asyncio.sleep(0.2)
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("/hub/sign-in")
+    assert await sessions(chime) == 0

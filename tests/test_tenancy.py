@@ -1,7 +1,7 @@
 """Tenancy, table-driven over every operation in the app's URL map.
 
 Community 1 owns a workflow W1 (a 60 s run), a schedule S1, a running execution E1, a notification target T1, a
-fix-it F1 and an approval token K1 (for a run of an approval-gated workflow); community 2 owns W2, S2, E2, T2
+fix-it F1 and an approval token K1 (for a run G1 of an approval-gated workflow); community 2 owns W2, S2, E2, T2
 and F2. With a token of
 community 2 holding every scope:
 - "404" probes name community 1's objects (in the path or the body): the answer is 404 and no row of any
@@ -41,7 +41,8 @@ from tests.routes import (
     snapshot,
 )
 
-FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1"}  # -> community 1's objects
+# -> community 1's objects
+FOREIGN = {"S": "S1", "W": "W1", "E": "E1", "D": "S3", "T": "T1", "F": "F1", "K": "K1", "C": "C1"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ HUB_SCHEDULE, HUB_RUN = "/hub/schedules/<uuid:schedule_id>", "/hub/runs/<uuid:ex
 HUB_WORKFLOW = "/hub/workflows/<uuid:workflow_id>"
 TARGETS = "/api/v1/notification-targets"
 TARGET = TARGETS + "/<uuid:target_id>"
+CLIENT = "/api/v1/clients/<uuid:client_id>"
 
 # Reads and lists first, then writes; deletes last: the controls replay in this order on the same data.
 PROBES: list[Probe] = [
@@ -87,6 +89,10 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/executions"), "list", query="?schedule_id={S}"),
     Probe(op("GET", "/api/v1/executions"), "list", query="?workflow_id={W}"),
     Probe(op("GET", TARGETS), "list", own=("T2",)),
+    Probe(op("GET", "/api/v1/clients"), "list", own=("C2",)),
+    Probe(op("GET", CLIENT), control=200),
+    Probe(op("PATCH", CLIENT), control=200),
+    Probe(op("POST", "/api/v1/clients"), "own"),
     Probe(op("GET", TARGET), control=200),
     Probe(op("GET", TARGET + "/deliveries"), control=200),
     # Community 2's report is computed from community 2's rows only (test_sitrep.py checks the numbers).
@@ -122,8 +128,20 @@ PROBES: list[Probe] = [
     Probe(op("GET", HUB_WORKFLOW), control=200),
     Probe(op("POST", HUB_WORKFLOW + "/validate"), control=200),
     Probe(op("POST", "/hub/preview"), "own"),
+    # Phase 2 pages: community 2's report, approvals, fix-its and audit trail, never community 1's.
+    Probe(op("GET", "/hub/overview"), "page", own=("S2", "E2")),
+    Probe(op("GET", "/hub/approvals"), "page"),  # community 1's waits for approval (G1) until the approve control
+    Probe(op("GET", "/hub/fix-it"), "page", own=("F2",)),
+    Probe(op("GET", "/hub/fix-it/<uuid:fixit_id>"), control=200),
+    Probe(op("GET", "/hub/audit"), "page", own=("S2", "W2")),
+    Probe(op("GET", "/hub/audit"), "page", query="?target_id={S}"),
+    Probe(op("POST", "/hub/fix-it"), control=303),  # limited to community 1's schedule: 404
+    Probe(op("POST", "/hub/approvals/decide"), control=303),  # E1 runs: not awaiting approval, said on the page
+    Probe(op("POST", "/hub/approvals/decide"), control=303,
+          call=Call("POST", "/hub/approvals/decide", form={"fixit_id": "{F}", "action": "deny"})),  # a dry run
     Probe(op("POST", "/api/v1/schedules/preview"), "own"),
     Probe(op("POST", "/api/v1/workflows"), "own"),
+    Probe(op("GET", "/api/v1/node-types"), "own"),  # the same catalogue for every community: no data
     # A fix-it of one's own community, limited to the other community's schedule.
     Probe(op("POST", "/api/v1/scheduler/fix-it"), control=200),
     Probe(op("POST", "/api/v1/scheduler/approve/token/generate"), control=409),  # E1 runs: not awaiting approval
@@ -161,6 +179,7 @@ PROBES: list[Probe] = [
     Probe(op("POST", SCHEDULE + "/cancel"), control=200),
     Probe(op("DELETE", SCHEDULE), control=200),
     Probe(op("DELETE", TARGET), control=200),
+    Probe(op("DELETE", CLIENT), control=200),
     Probe(op("DELETE", WORKFLOW), control=409),  # found; the schedule the POST control created still uses it
     Probe(op("POST", "/hub/sign-out"), "own"),  # ends community 2's own session only (last: probes need it)
 ]
@@ -211,6 +230,9 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
         assert resp.status_code == 201, await resp.get_json()
         ids["T" + n] = (await resp.get_json())["target_id"]
     for n, h in (("1", one), ("2", two)):
+        resp = await client.post("/api/v1/clients", headers=h, json={"name": f"bot {n}", "scopes": ["admin"]})
+        assert resp.status_code == 201, await resp.get_json()
+        ids["C" + n] = (await resp.get_json())["client_id"]
         resp = await client.post("/api/v1/events", headers=h, json={"type": "table.world", "event_id": ids["W" + n]})
         assert resp.status_code == 202, await resp.get_json()
     # Answers the probes' "table.ping" events; an empty workflow, so its runs (there must be none) end at once.
@@ -228,6 +250,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
                                json={"execution_ids": [gated_run["execution_id"]]})
     assert issued.status_code == 201, await issued.get_json()
     ids["K1"] = (await issued.get_json())["token"]
+    ids["G1"] = gated_run["execution_id"]
     for n, h in (("1", one), ("2", two)):
         resp = await client.post(f"/api/v1/schedules/{ids['S' + n]}/run-now", headers=h)
         assert resp.status_code == 202, await resp.get_json()
@@ -249,7 +272,7 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
 
 async def test_other_community_cannot_see_or_touch_anything(app, client, chime, headers_of) -> None:
     world = await _world(client, chime, headers_of)
-    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1")}
+    community1_ids = {world[k] for k in ("S1", "W1", "E1", "S3", "T1", "F1", "C1", "G1")}
     for probe in PROBES:
         ids = {k: world[v] for k, v in probe.ids.items()}
         before = await snapshot(chime.dal, community=1 if probe.expect == "own" else None)

@@ -1,4 +1,4 @@
-"""Sign-in (a JWT now; an API client's id and secret in phase 2), one-time links, sign-out.
+"""Sign-in (a JWT, or an API client's id and secret), one-time links, sign-out.
 
 The session cookie is HttpOnly, SameSite=Strict, Path=/hub and Secure over https. The sign-in forms have no
 session yet, so their CSRF token is a double-submit cookie (`chime_hub_pre`) echoed by a hidden field.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from quart import Response, redirect, request, url_for
 
 from controllers.deps import services
-from controllers.hub import nav
+from controllers.hub import later, nav
 from controllers.hub.blueprint import bp
 from controllers.hub.web import (
     COOKIE,
@@ -57,6 +57,37 @@ def _pre_token_ok(sent: str | None) -> bool:
     return bool(sent and kept) and hmac.compare_digest(sent.encode(), kept.encode())
 
 
+async def _token_session(raw: str) -> tuple[str, HubSession]:
+    if not raw:
+        raise ApiError("paste a token, or an API client's id and secret", code="missing_token", status=401)
+    principal = verify_token(raw, services().settings)
+    if READ not in principal.scopes:
+        raise Forbidden(f"token lacks the '{READ}' scope the hub needs")
+    await services().clients.live.require(principal)  # a revoked API client's token starts nothing
+    # Already verified above; read only its expiry, which the session must not outlive.
+    exp = jwt.decode(raw, options={"verify_signature": False})["exp"]
+    return await services().hub_sessions.start(principal, "jwt", not_after=datetime.fromtimestamp(int(exp), UTC))
+
+
+async def _client_session(client_id: str, secret: str) -> tuple[str, HubSession]:
+    """An API client's id and secret (as at the token endpoint): a session with the client's community and
+    scopes, no longer than one of its tokens would live."""
+    try:
+        principal = await later.authenticate_client(client_id, secret)
+    except ApiError as exc:
+        if exc.code == "invalid_client":
+            raise ApiError("wrong client id or secret, or the client was revoked", code="invalid_client",
+                           status=401) from None
+        if exc.status == 429:
+            raise ApiError("too many wrong secrets for this client; wait a minute", code=exc.code, status=429,
+                           headers=exc.headers) from None
+        raise
+    if READ not in principal.scopes:
+        raise Forbidden(f"the client lacks the '{READ}' scope the hub needs")
+    not_after = datetime.now(UTC) + timedelta(seconds=services().settings.client_token_ttl_seconds)
+    return await services().hub_sessions.start(principal, "client", not_after=not_after)
+
+
 @bp.get("")
 async def home():
     if session() is None:
@@ -79,16 +110,12 @@ async def sign_in_submit():
         return await _with_pre_token("hub/sign_in.html", 403, next=target, error="The form expired; try again.",
                                      error_code="csrf_failed")
     raw = (data.get("token") or "").strip()
+    client_id = (data.get("client_id") or "").strip()
     try:
-        if not raw:
-            raise ApiError("paste a token", code="missing_token", status=401)
-        principal = verify_token(raw, services().settings)
-        if READ not in principal.scopes:
-            raise Forbidden(f"token lacks the '{READ}' scope the hub needs")
-        # Already verified above; read only its expiry, which the session must not outlive.
-        exp = jwt.decode(raw, options={"verify_signature": False})["exp"]
-        token, hub_session = await services().hub_sessions.start(
-            principal, "jwt", not_after=datetime.fromtimestamp(int(exp), UTC))
+        if nav.CLIENT_SIGN_IN and client_id:
+            token, hub_session = await _client_session(client_id, data.get("client_secret") or "")
+        else:
+            token, hub_session = await _token_session(raw)
     except ApiError as exc:
         log.info("hub sign-in refused", extra={"event_type": "auth", "action": "hub_sign_in", "result": exc.code})
         return await _with_pre_token("hub/sign_in.html", exc.status, next=target, error=exc.message,

@@ -8,6 +8,7 @@ from quart import Blueprint, Response, g, redirect, request, url_for
 
 from controllers.deps import services
 from controllers.hub.web import COOKIE, CSRF_FIELD, CSRF_HEADER, error_page, is_htmx
+from services.clients import SUBJECT_PREFIX
 from services.errors import Forbidden
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
@@ -20,6 +21,11 @@ SAFE_METHODS = ("GET", "HEAD")
 @bp.before_request
 async def load_session() -> Response | None:
     current = await services().hub_sessions.load(request.cookies.get(COOKIE))
+    if current is not None and current.auth_kind == "client" and not await services().clients.live.is_live(
+            current.principal.user_id.removeprefix(SUBJECT_PREFIX), current.principal.community_id):
+        # The API client was revoked (seen within REVOCATION_CACHE_SECONDS): its sessions end too.
+        await services().hub_sessions.end(request.cookies.get(COOKIE))
+        current = None
     g.hub_session = current
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None

@@ -1,4 +1,4 @@
-"""Phase 2 pages, stubbed behind one seam: not registered, not in the navigation, until their data exists.
+"""Phase 2 pages behind one seam, now registered (controllers/hub/__init__.py) and built in controllers/hub/ops.py.
 
 To switch one on once its service is merged: fill in its `load_*` function (call the service with the
 principal, as the API's blueprint does), call `register(bp, "<name>")` from controllers/hub/__init__.py, set
@@ -15,35 +15,41 @@ from typing import Any
 
 from quart import Blueprint
 
+from controllers.deps import services
+from controllers.hub import ops
 from controllers.hub.web import principal, render
 from services.auth import Principal
 
 
 async def load_overview(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: services.sitrep (GET /api/v1/scheduler/sitrep)")
+    return await ops.overview_context(p)
 
 
 async def load_approvals(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: approvals service (Operations A)")
+    return await ops.approvals_context(p)
 
 
 async def load_fixit(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: fix-it plans (Operations A); dry-run first, then apply")
+    return await ops.fixit_context(p)
 
 
 async def load_audit(p: Principal) -> dict[str, Any]:
-    raise NotImplementedError("phase 2: audit trail (GET /api/v1/audit), paginated by its cursor")
+    return await ops.audit_context(p)
 
 
 async def authenticate_client(client_id: str, secret: str) -> Principal:
-    raise NotImplementedError("phase 2: API clients with client-credentials (Integration)")
+    """The client's community and scopes, exactly as its token would carry them (services/clients.py); wrong
+    secrets count towards the same per-client limit as the token endpoint's."""
+    return await services().clients.principal_for(client_id, secret)
 
 
 # name -> (path, scope, loader)
 LATER: dict[str, tuple[str, str, Callable[[Principal], Awaitable[dict[str, Any]]]]] = {
     "overview": ("/overview", "ops:read", load_overview),
-    "approvals": ("/approvals", "approvals:write", load_approvals),
-    "fixit": ("/fix-it", "ops:write", load_fixit),
+    # Viewing is ops:read; deciding (approvals:write) and dry-running or running (ops:write) are the POST
+    # routes in controllers/hub/ops.py, whose buttons the pages show only to sessions holding those scopes.
+    "approvals": ("/approvals", "ops:read", load_approvals),
+    "fixit": ("/fix-it", "ops:read", load_fixit),
     "audit": ("/audit", "ops:read", load_audit),
 }
 

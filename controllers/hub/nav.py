@@ -20,16 +20,17 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("hub.overview", "Overview", "ops:read", ready=False),        # GET /api/v1/scheduler/sitrep
+    Page("hub.overview", "Overview", "ops:read"),        # GET /api/v1/scheduler/sitrep; the landing page
     Page("hub.schedules", "Schedules", "schedules:read"),
-    Page("hub.workflows", "Workflows", "schedules:read"),
-    Page("hub.approvals", "Approvals", "approvals:write", ready=False),  # approvals (Operations A)
-    Page("hub.fixit", "Fix-it", "ops:write", ready=False),            # fix-it plans (Operations A)
-    Page("hub.audit", "Audit", "ops:read", ready=False),              # GET /api/v1/audit
+    Page("hub.workflows", "Workflows", "workflows:read"),
+    Page("hub.approvals", "Approvals", "ops:read"),      # deciding needs approvals:write
+    Page("hub.fixit", "Fix-it", "ops:read"),             # dry-run and run need ops:write
+    Page("hub.audit", "Audit", "ops:read"),              # GET /api/v1/audit
 )
 
-# Sign-in with an API client's id and secret (client-credentials, Integration) is off until that exists.
-CLIENT_SIGN_IN = False
+# Sign-in with an API client's id and secret (services/clients.py): the session gets the client's community and
+# scopes, lasts at most CLIENT_TOKEN_TTL_SECONDS, and ends when the client is revoked.
+CLIENT_SIGN_IN = True
 
 
 def visible(scopes: frozenset[str]) -> list[Page]:

@@ -15,7 +15,8 @@ from controllers.hub.web import form, is_htmx, principal, render, utcnow
 from services.errors import ApiError, NotFound
 from services.hub import queries
 
-READ, WRITE = "schedules:read", "schedules:write"
+# The scopes of GET /api/v1/executions/{id} and POST /api/v1/executions/{id}/cancel, which these pages mirror.
+READ, WRITE = "executions:read", "executions:write"
 LIVE = ("pending", "running")
 
 

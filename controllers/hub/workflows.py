@@ -15,7 +15,7 @@ from services.hub import queries
 from services.hub.graph import layout
 from services.workflows import check_definition
 
-READ = "schedules:read"
+READ = "workflows:read"  # the scope of GET /api/v1/workflows, which these pages mirror
 PAGE_SIZE = 50
 SCHEDULES_SHOWN = 20
 

@@ -12,35 +12,19 @@ Graph model:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.engine.conditions import condition_problems
+from services.engine.node_types import COMMON_KEYS as COMMON_KEYS  # re-exported for nodes.py
+from services.engine.node_types import NODE_TYPES as DECLARED
+from services.engine.node_types import config_problems
 from services.engine.templates import TemplateSyntaxError, check_syntax
-from services.engine.transforms import OPS
 from services.engine.types import DefinitionError
 
 TRIGGERS = frozenset({"trigger_schedule", "trigger_manual"})
-HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-COMMON_KEYS = frozenset({"continue_on_error", "timeout_seconds"})
-MAX_RETRIES = 10
-_STATUS_RANGE = re.compile(r"^([1-5])xx$|^(\d{3})-(\d{3})$|^(\d{3})$")
-
-PORTS: dict[str, frozenset[str]] = {
-    "trigger_schedule": frozenset({"out"}),
-    "trigger_manual": frozenset({"out"}),
-    "action_webhook": frozenset({"out", "error"}),
-    "action_module": frozenset({"out", "error"}),
-    "action_chat_message": frozenset({"out", "error"}),
-    "action_delay": frozenset({"out", "error"}),
-    "condition_if": frozenset({"true", "false", "error"}),
-    "data_variable_set": frozenset({"out", "error"}),
-    "data_transform": frozenset({"out", "error"}),
-    "loop_foreach": frozenset({"body", "out", "error"}),
-    "flow_end": frozenset(),
-}
+# Ports and configs come from the node-type declarations (node_types.py), which GET /api/v1/node-types publishes.
+PORTS: dict[str, frozenset[str]] = {name: frozenset(t.ports) for name, t in DECLARED.items()}
 NODE_TYPES = frozenset(PORTS)
 
 
@@ -187,7 +171,7 @@ def _check_node(raw: Any, index: int, seen: dict[str, Node], problems: list[Defi
     if not isinstance(config, Mapping):
         problems.append(DefinitionError(f"node '{node_id}': 'config' must be an object", node_id, "invalid_node"))
         return None
-    for code, message in _config_problems(node_type, config):
+    for code, message in config_problems(node_type, config):
         problems.append(DefinitionError(f"node '{node_id}' ({node_type}): {message}", node_id, code))
     try:
         for ref in check_syntax(config):
@@ -197,111 +181,6 @@ def _check_node(raw: Any, index: int, seen: dict[str, Node], problems: list[Defi
         problems.append(DefinitionError(f"node '{node_id}': bad template: {exc}", node_id, "invalid_template"))
     # A node with a bad config still takes part in graph checks, so all problems surface at once.
     return Node(node_id, node_type, name if isinstance(name, str) else None, config)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
-
-
-def _config_problems(node_type: str, c: Mapping[str, Any]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-
-    def missing(key: str) -> None:
-        out.append(("missing_config", f"config.{key} is required"))
-
-    def invalid(message: str) -> None:
-        out.append(("invalid_config", message))
-
-    if "continue_on_error" in c and not isinstance(c["continue_on_error"], bool):
-        invalid("config.continue_on_error must be true or false")
-    if "timeout_seconds" in c and not (_is_number(c["timeout_seconds"]) and c["timeout_seconds"] > 0):
-        invalid("config.timeout_seconds must be a positive number")
-
-    if node_type == "action_webhook":
-        url = c.get("url")
-        if url is None or url == "":
-            missing("url")
-        elif not isinstance(url, str):
-            invalid("config.url must be a string")
-        method = c.get("method", "GET")
-        if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
-            invalid(f"config.method must be one of {', '.join(sorted(HTTP_METHODS))}")
-        headers = c.get("headers", {})
-        if not isinstance(headers, Mapping) or not all(
-                isinstance(v, str | int | float) and not isinstance(v, bool) for v in headers.values()):
-            invalid("config.headers must be an object of string values")
-        statuses = c.get("expected_statuses")
-        if statuses is not None and (not isinstance(statuses, list) or not statuses
-                                     or not all(_status_spec_ok(s) for s in statuses)):
-            invalid("config.expected_statuses must be a list of status codes, '2xx' or '200-299' ranges")
-        retries = c.get("retries", 0)
-        if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= MAX_RETRIES:
-            invalid(f"config.retries must be an integer between 0 and {MAX_RETRIES}")
-        for flag in ("retry_non_idempotent", "follow_redirects"):
-            if flag in c and not isinstance(c[flag], bool):
-                invalid(f"config.{flag} must be true or false")
-    elif node_type == "action_module":
-        if not c.get("module_name"):
-            missing("module_name")
-    elif node_type == "action_chat_message":
-        for key in ("entity_id", "message"):
-            if c.get(key) in (None, ""):
-                missing(key)
-    elif node_type == "action_delay":
-        if "seconds" not in c:
-            missing("seconds")
-        elif not ((_is_number(c["seconds"]) and c["seconds"] >= 0) or _is_template(c["seconds"])):
-            invalid("config.seconds must be a non-negative number")
-    elif node_type == "condition_if":
-        cond = {k: v for k, v in c.items() if k not in COMMON_KEYS}
-        out.extend(condition_problems(cond))
-    elif node_type == "data_variable_set":
-        name = c.get("name")
-        if name in (None, ""):
-            missing("name")
-        elif not isinstance(name, str) or "." in name or "${" in name:
-            invalid("config.name must be a plain string without '.'")
-        if "value" not in c:
-            missing("value")
-    elif node_type == "data_transform":
-        if "output" not in c and "op" not in c:
-            missing("output")
-        if "op" in c and c["op"] not in OPS:
-            invalid(f"config.op must be one of {', '.join(sorted(OPS))}")
-        _nested_ops(c.get("output"), out)
-    elif node_type == "loop_foreach":
-        items = c.get("items")
-        if items is None or items == "":
-            missing("items")
-        elif not isinstance(items, list) and not _is_template(items):
-            invalid("config.items must be a list or a template rendering to a list")
-        var = c.get("item_variable", "item")
-        if not isinstance(var, str) or not var or "." in var or "${" in var:
-            invalid("config.item_variable must be a plain name")
-    return out
-
-
-def _nested_ops(value: Any, out: list[tuple[str, str]], depth: int = 0) -> None:
-    if depth > 64:
-        return
-    if isinstance(value, Mapping):
-        if "$op" in value and value["$op"] not in OPS:
-            out.append(("invalid_config", f"unknown transform op {value['$op']!r}"))
-        for v in value.values():
-            _nested_ops(v, out, depth + 1)
-    elif isinstance(value, list):
-        for v in value:
-            _nested_ops(v, out, depth + 1)
-
-
-def _status_spec_ok(spec: Any) -> bool:
-    if isinstance(spec, int) and not isinstance(spec, bool):
-        return 100 <= spec <= 599
-    return isinstance(spec, str) and _STATUS_RANGE.match(spec.strip().lower()) is not None
 
 
 def _check_connections(raw_conns: list[Any], nodes: dict[str, Node],

@@ -25,7 +25,7 @@ from services.engine.outbound import (
     redact_json,
     redact_url,
 )
-from services.engine.templates import LoopFrame, TemplateScope, render
+from services.engine.templates import DRY_RUN_UNSENT, LoopFrame, TemplateScope, render
 from services.engine.transforms import apply_op
 from services.engine.types import EngineLimits, LimitExceeded, NodeError, RunRequest
 
@@ -48,6 +48,7 @@ class RunEnv(Protocol):
     request: RunRequest
     limits: EngineLimits
     variables: dict[str, Any]
+    roots: dict[str, Any]
     webhooks: Outbound
     router: Outbound
 
@@ -103,6 +104,9 @@ async def _http(env: RunEnv, node: Node, outbound: Outbound, call: HttpCall, bod
     if req.dry_run:
         # Static URL checks still run so a dry run reports refused targets; nothing is resolved or sent.
         outbound.precheck(call.url)
+        if node.node_id in req.mock_outputs:
+            return NodeResult(output=req.mock_outputs[node.node_id], input=recorded_in)
+        env.roots[DRY_RUN_UNSENT].add(node.node_id)
         out = {"dry_run": True, "request": recorded_in}
         return NodeResult(output=out, input=recorded_in)
     result: HttpResult = await outbound.send(call, hmac_secret=req.hmac_secret, execution_id=req.execution_id)

@@ -42,7 +42,7 @@ from services.engine.outbound import (
     make_plain_client,
     redact_headers,
 )
-from services.engine.templates import TemplateScope
+from services.engine.templates import DRY_RUN_UNSENT, TemplateScope
 from services.engine.types import (
     RUN_CANCELLED,
     RUN_COMPLETED,
@@ -231,6 +231,8 @@ class _Run:
         self.step_state: dict[str, dict[str, Any]] = {}   # ${steps.<id>.output|status|error}
         self.roots = {"context": req.context, "variables": self.variables, "steps": self.step_state,
                       "schedule": req.schedule, "execution": req.execution, "event": req.event}
+        if req.dry_run:
+            self.roots[DRY_RUN_UNSENT] = set()   # sending nodes that sent nothing (templates.TemplateScope)
         self.ops = 0
         self.sequence = 0
         self.records: list[StepRecord] = []

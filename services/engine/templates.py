@@ -21,6 +21,10 @@ from typing import Any
 from services.engine.types import TemplateError
 
 ROOTS = frozenset({"context", "variables", "steps", "schedule", "execution", "event", "loop"})
+# In a dry run's roots (never a template root): the sending nodes that sent nothing. A path into such a node's
+# missing response renders as DRY_RUN_PLACEHOLDER instead of failing, so the rest of the run can be tried.
+DRY_RUN_UNSENT = "__dry_run_unsent__"
+DRY_RUN_PLACEHOLDER = "<dry-run: {}>"
 
 
 class TemplateSyntaxError(ValueError):
@@ -158,6 +162,9 @@ class TemplateScope:
             elif isinstance(cur, list | tuple) and seg.isdigit() and int(seg) < len(cur):
                 cur = cur[int(seg)]
             else:
+                unsent = self._roots.get(DRY_RUN_UNSENT)
+                if unsent and i >= 3 and path[0] == "steps" and path[1] in unsent and path[2] == "output":
+                    return DRY_RUN_PLACEHOLDER.format(".".join(path))
                 raise TemplateError(f"'{'.'.join(path[:i + 1])}' not found")
         if type(cur) in _PLAIN:   # the isinstance(ChainMap) check below goes through the slow ABC machinery
             return cur

@@ -49,6 +49,9 @@ class RunRequest:
     event: dict = field(default_factory=dict)         # ${event.*}: type, event_id, occurred_at, payload
     dry_run: bool = False                             # render everything, send nothing, sleep never
     hmac_secret: str | None = None                    # signs outbound bodies: X-Chime-Signature: sha256=<hex>
+    # A dry run's stand-in output per sending node (webhook, module, chat message); an unmocked sending node's
+    # missing response renders as a visible placeholder instead of failing the run (templates.DRY_RUN_UNSENT).
+    mock_outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from services.dal import AsyncDAL
 from services.engine.outbound import normalize_hosts, precheck_url
 from services.engine.types import NodeError
 from services.errors import NotFound, PreconditionFailed, ValidationFailed
-from services.pagination import decode_cursor, page
+from services.pagination import Order, by_order, decode_cursor, keyset, page
 from services.schemas import CHAT_FIELDS, NotificationTargetCreate, NotificationTargetReplace
 
 _DELIVERIES_SQL = """
@@ -21,10 +21,11 @@ SELECT d.delivery_id, d.seq, d.event_id, d.target_id, d.event_kind, d.status, d.
        CASE WHEN d.status IN ('pending', 'sending') THEN d.next_attempt_at END AS next_attempt_at
 FROM notification_deliveries d
 LEFT JOIN event_outbox o ON o.event_id = d.event_id
-WHERE d.target_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::bigint IS NULL OR d.seq > $3)
-ORDER BY d.seq
+WHERE d.target_id = $1 AND ($2::text IS NULL OR d.status = $2) AND {after}
+ORDER BY {order_by}
 LIMIT $4
 """
+_DELIVERIES = by_order(_DELIVERIES_SQL, "d.seq", "$3")
 
 
 def target_out(row: asyncpg.Record) -> dict[str, Any]:
@@ -80,11 +81,13 @@ class NotificationTargetService:
             uuid4(), principal.community_id, body.name, body.kind, body.url, body.secret, body.entity_id,
             body.platform, body.channel, list(body.events), body.enabled, principal.user_id)
 
-    async def list(self, principal: Principal, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    async def list(self, principal: Principal, limit: int, cursor: str | None,
+                   order: Order = "asc") -> tuple[list, str | None]:
+        after, order_by = keyset("seq", "$2", order)
         rows = await self.dal.fetch(
-            "SELECT * FROM notification_targets WHERE community_id = $1 AND ($2::bigint IS NULL OR seq > $2)"
-            " ORDER BY seq LIMIT $3", principal.community_id, decode_cursor(cursor), limit + 1)
-        return page(list(rows), limit)
+            f"SELECT * FROM notification_targets WHERE community_id = $1 AND {after}"
+            f" ORDER BY {order_by} LIMIT $3", principal.community_id, decode_cursor(cursor, order), limit + 1)
+        return page(list(rows), limit, order)
 
     async def replace(self, principal: Principal, target_id: UUID, body: NotificationTargetReplace,
                       if_match: int | None) -> asyncpg.Record:
@@ -116,10 +119,10 @@ class NotificationTargetService:
             await conn.execute("DELETE FROM notification_targets WHERE target_id = $1", target_id)
 
     async def deliveries(self, principal: Principal, target_id: UUID, status: str | None, limit: int,
-                         cursor: str | None) -> tuple[list, str | None]:
+                         cursor: str | None, order: Order = "asc") -> tuple[list, str | None]:
         await self.get_row(principal, target_id)
-        rows = await self.dal.fetch(_DELIVERIES_SQL, target_id, status, decode_cursor(cursor), limit + 1)
-        return page(list(rows), limit)
+        rows = await self.dal.fetch(_DELIVERIES[order], target_id, status, decode_cursor(cursor, order), limit + 1)
+        return page(list(rows), limit, order)
 
 
 def _check_version(row: asyncpg.Record, if_match: int | None) -> None:

@@ -8,6 +8,6 @@
 | queue.py            | takes queued work (buffered fires, retries); polls cancel requests     | every instance |
 | leader.py           | advisory-lock leadership                                               | every instance |
 | sampler.py          | samples the pool and live-instance gauges for /metrics                 | every instance |
-| maintenance/        | reaper, pruner, outbox pruner                                          | leader only    |
+| maintenance/        | reaper, pruner, outbox pruner, idempotency-key pruner                  | leader only    |
 | duty.py             | the start/stop/tick lifecycle all of the above share                  |                |
 """

@@ -31,6 +31,7 @@ from services.scheduler.lease import Lease, LeaseLost, Watchdog
 from services.scheduler.listener import Listener
 from services.scheduler.maintenance.approvals import ApprovalExpiry
 from services.scheduler.maintenance.fixits import FixitCompleter
+from services.scheduler.maintenance.idempotency_pruner import IdempotencyPruner
 from services.scheduler.maintenance.outbox_pruner import OutboxPruner
 from services.scheduler.maintenance.partitions import Partitions
 from services.scheduler.maintenance.pruner import Pruner
@@ -106,6 +107,7 @@ class SchedulerRuntime:
             OutboxPruner(dal, settings.outbox_retention_days, health, clock),
             ApprovalExpiry(dal, settings.approval_ttl_seconds, health, clock),
             FixitCompleter(dal, health, clock),
+            IdempotencyPruner(dal, health),
         ]
         self.leadership = Leadership(dal.dsn, instance_id, maintenance, health)
         self.listener = Listener(dal.dsn, {notify.CHANGES: self._on_change, notify.CANCEL: self._on_cancel,

@@ -22,6 +22,18 @@
     var text = css.getPropertyValue("--pico-color").trim() || "#333";
     var grid = css.getPropertyValue("--pico-muted-border-color").trim() || "#ddd";
     var axis = { stroke: text, grid: { stroke: grid }, ticks: { stroke: grid } };
+    holder.dataset.drawn = "1";
+    if (source.dataset.kind === "lateness") {
+      // The overview: median and worst lateness per bucket of the window.
+      new window.uPlot({
+        width: Math.max(holder.clientWidth, 320), height: 240,
+        series: [{}, { label: "median late by (ms)", stroke: "#1f6feb", width: 2, points: { show: true } },
+                 { label: "worst late by (ms)", stroke: "#d29922", width: 1, dash: [4, 3] }],
+        axes: [Object.assign({}, axis), Object.assign({ label: "late by (ms)" }, axis)],
+        scales: { x: { time: true, range: [data.start, data.end] } }
+      }, [data.x, data.p50_ms, data.max_ms], holder);
+      return;
+    }
     var opts = {
       width: Math.max(holder.clientWidth, 320), height: 260,
       series: [{}, { label: "late by (ms)", stroke: "#d29922", width: 2, points: { show: true } },
@@ -30,7 +42,6 @@
              Object.assign({ label: "duration (ms)", side: 1, scale: "dur" }, axis)],
       scales: { x: { time: true } }
     };
-    holder.dataset.drawn = "1";
     new window.uPlot(opts, [data.x, data.lateness_ms, data.duration_ms], holder);
   }
 
@@ -53,4 +64,11 @@
   });
   // A row redrawn after an action keeps keyboard focus on its message, not on <body>.
   document.addEventListener("htmx:afterSettle", focusNew);
+  // A polled region (overview, a running fix-it) is redrawn with its chart ...
+  document.addEventListener("htmx:afterSettle", drawChart);
+  // ... but not while keyboard focus is inside it: the swap would drop the focus onto <body>.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var el = ev.detail.elt;
+    if (el && el.hasAttribute("data-poll-keeps-focus") && el.contains(document.activeElement)) ev.preventDefault();
+  });
 })();

@@ -1,0 +1,213 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_out import ErrorOut
+from ...models.notification_target_out import NotificationTargetOut
+from ...models.notification_target_replace import NotificationTargetReplace
+from ...types import Response
+
+
+def _get_kwargs(
+    target_id: UUID,
+    *,
+    body: NotificationTargetReplace,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/api/v1/notification-targets/{target_id}".format(
+            target_id=quote(str(target_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorOut | NotificationTargetOut | None:
+    if response.status_code == 200:
+        response_200 = NotificationTargetOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorOut.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorOut.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorOut.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorOut.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 412:
+        response_412 = ErrorOut.from_dict(response.json())
+
+        return response_412
+
+    if response.status_code == 413:
+        response_413 = ErrorOut.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorOut.from_dict(response.json())
+
+        return response_415
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorOut | NotificationTargetOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    target_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: NotificationTargetReplace,
+) -> Response[ErrorOut | NotificationTargetOut]:
+    """
+    Args:
+        target_id (UUID):
+        body (NotificationTargetReplace): PUT: the whole target; a webhook's `secret` may be left
+            out to keep the stored one.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorOut | NotificationTargetOut]
+    """
+
+    kwargs = _get_kwargs(
+        target_id=target_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    target_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: NotificationTargetReplace,
+) -> ErrorOut | NotificationTargetOut | None:
+    """
+    Args:
+        target_id (UUID):
+        body (NotificationTargetReplace): PUT: the whole target; a webhook's `secret` may be left
+            out to keep the stored one.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorOut | NotificationTargetOut
+    """
+
+    return sync_detailed(
+        target_id=target_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    target_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: NotificationTargetReplace,
+) -> Response[ErrorOut | NotificationTargetOut]:
+    """
+    Args:
+        target_id (UUID):
+        body (NotificationTargetReplace): PUT: the whole target; a webhook's `secret` may be left
+            out to keep the stored one.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorOut | NotificationTargetOut]
+    """
+
+    kwargs = _get_kwargs(
+        target_id=target_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    target_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: NotificationTargetReplace,
+) -> ErrorOut | NotificationTargetOut | None:
+    """
+    Args:
+        target_id (UUID):
+        body (NotificationTargetReplace): PUT: the whole target; a webhook's `secret` may be left
+            out to keep the stored one.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorOut | NotificationTargetOut
+    """
+
+    return (
+        await asyncio_detailed(
+            target_id=target_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
