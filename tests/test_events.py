@@ -15,7 +15,8 @@ from services.scheduler.maintenance.pruner import Pruner
 from tests.engine_helpers import chain, node
 from tests.helpers import delay_workflow, make_schedule, make_workflow, wait_for
 
-WRITE = "schedules:read schedules:write events:write executions:read"
+WRITE = ("schedules:read schedules:write events:write executions:read executions:write workflows:read"
+         " workflows:write")
 
 
 @pytest.fixture
