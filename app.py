@@ -36,6 +36,7 @@ from controllers import (
     backfill,
     clients,
     cors,
+    events,
     executions,
     fixit,
     health,
@@ -165,7 +166,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.json = OrjsonProvider(app) if settings.json_codec == "orjson" else ChimeJSONProvider(app)
     # ROLE=worker serves only the probes (and metrics): it claims and runs, scaled apart from the API.
     api = (workflows.bp, node_types.bp, schedules.bp, executions.bp, backfill.bp, fixit.bp, approvals.bp, audit.bp,
-           ops.bp, notifications.bp, clients.bp, oauth.bp, hub.bp) if settings.serves_api else ()
+           ops.bp, notifications.bp, clients.bp, oauth.bp, events.bp, hub.bp) if settings.serves_api else ()
     for blueprint in (health.bp, *api):
         app.register_blueprint(blueprint)
     if settings.metrics_enabled:

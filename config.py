@@ -90,6 +90,7 @@ class Settings:
     # Token bucket per principal and process (services/ratelimit.py); 0 disables.
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 100
+    event_retention_days: int = 7  # stored events (POST /api/v1/events) are deleted after this many days
 
     @property
     def jwt_verify_key(self) -> str:
@@ -299,4 +300,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         jwt_private_key=private_key,
         rate_limit_per_second=_float(env, "RATE_LIMIT_PER_SECOND", 50.0, 0.0),
         rate_limit_burst=_int(env, "RATE_LIMIT_BURST", 100, 0),
+        event_retention_days=_int(env, "EVENT_RETENTION_DAYS", 7, 1),
     )

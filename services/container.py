@@ -17,6 +17,7 @@ from services.clients import ClientService
 from services.dal import AsyncDAL
 from services.embedded_pg import start_embedded, stop_embedded
 from services.engine import EngineLimits, WorkflowEngine
+from services.events import EventService
 from services.exec_writer import ExecutionWriter
 from services.executions import ExecutionService
 from services.fixit.service import FixitService
@@ -65,6 +66,7 @@ class Services:
         self.workflows = WorkflowService(self.dal)
         self.schedules = ScheduleService(self.dal, catchup_after=settings.catchup_after_seconds)
         self.executions = ExecutionService(self.dal)
+        self.events = EventService(self.dal)
         self.hub_sessions = HubSessions(self.dal, settings.hub_session_seconds)
         self.notification_targets = NotificationTargetService(self.dal, settings.allowed_hosts)
         self.sitrep = SitrepService(self.dal, settings)
@@ -107,7 +109,7 @@ class Services:
         if self.settings.runs_scheduler:
             self.runtime = self._build_runtime()
             await self.runtime.start()
-            self.schedules.scheduler = self.executions.scheduler = self.runtime
+            self.schedules.scheduler = self.executions.scheduler = self.events.scheduler = self.runtime
         log.info("service started", extra={"event_type": "lifecycle", "action": "start", "result": "ok",
                                            "instance_id": self.instance_id})
 

@@ -1,7 +1,8 @@
 """The fire module: the one place that creates execution rows, and the one overlap policy that shapes them.
 
 Every kind of row starts here: scheduled fires (trigger `schedule`/`catchup`, or recorded `missed`/`skipped`),
-manual runs of a schedule or a workflow, buffered fires, retries (automatic or a fix-it's) and backfill fires.
+manual runs of a schedule or a workflow, buffered fires, retries (automatic or a fix-it's), backfill fires and
+event fires (trigger `event`, keyed by the event's received_at).
 Callers plan rows with the functions below and write them with `insert`, one statement per batch; nothing else
 INSERTs into workflow_executions.
 
@@ -61,6 +62,7 @@ class Dispatch:
     dry_run: bool = False
     epoch: int = 0  # the lease epoch the row was given to; results are written under it
     mock_outputs: dict[str, Any] | None = None  # a dry run's stand-ins for what sending nodes would get back
+    event: dict[str, Any] | None = None  # ${event.*}: the event that started the run (trigger event)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class NewExecution:
     dry_run: bool = False
     execution_id: UUID = field(default_factory=uuid.uuid4)
     mock_outputs: dict[str, Any] | None = None
+    event: dict[str, Any] | None = None
 
     @property
     def counts(self) -> bool:
@@ -130,10 +133,10 @@ WHERE schedule_id = ANY($1::uuid[]) AND status IN ('pending', 'running')
 _INSERT_SQL = """
 INSERT INTO workflow_executions (execution_id, schedule_id, workflow_id, community_id, scheduled_for, fired_at,
     started_at, finished_at, duration_ms, status, trigger, instance_id, lease_epoch, context_data, error, run_after,
-    attempt, parent_execution_id, dry_run, mock_outputs)
+    attempt, parent_execution_id, dry_run, mock_outputs, event)
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::timestamptz[],
     $7::timestamptz[], $8::timestamptz[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[],
-    $14::jsonb[], $15::text[], $16::timestamptz[], $17::int[], $18::uuid[], $19::bool[], $20::jsonb[])
+    $14::jsonb[], $15::text[], $16::timestamptz[], $17::int[], $18::uuid[], $19::bool[], $20::jsonb[], $21::jsonb[])
 ON CONFLICT DO NOTHING
 RETURNING execution_id
 """
@@ -147,14 +150,14 @@ async def insert(conn: asyncpg.Connection, rows: list[NewExecution]) -> set[UUID
     """
     if not rows:
         return set()
-    cols: list[list[Any]] = [[] for _ in range(20)]
+    cols: list[list[Any]] = [[] for _ in range(21)]
     for r in rows:
         done_at = r.fired_at if r.done else None
         empty_run = r.status == "completed"
         values = (r.execution_id, r.schedule_id, r.workflow_id, r.community_id, r.scheduled_for, r.fired_at,
                   r.fired_at if empty_run else None, done_at, 0 if empty_run else None, r.status, r.trigger,
                   r.owner.instance_id if r.owner else None, r.owner.epoch if r.owner else None, r.context or {},
-                  r.error, r.run_after, r.attempt, r.parent_execution_id, r.dry_run, r.mock_outputs)
+                  r.error, r.run_after, r.attempt, r.parent_execution_id, r.dry_run, r.mock_outputs, r.event)
         for col, value in zip(cols, values, strict=True):
             col.append(value)
     return {rec["execution_id"] for rec in await conn.fetch(_INSERT_SQL, *cols)}
@@ -220,6 +223,7 @@ def dispatch_for(ex: NewExecution, row: Any) -> Dispatch:
         schedule=schedule_vars(row) if ex.schedule_id else {}, retry_config=row["retry_config"],
         hmac_secret=row["hmac_secret"], dry_run=ex.dry_run, epoch=ex.owner.epoch if ex.owner else 0,
         mock_outputs=ex.mock_outputs,
+        event=ex.event,
     )
 
 
@@ -232,6 +236,7 @@ def dispatch_from_row(row: Any) -> Dispatch:
         attempt=row["attempt"], schedule=schedule_vars(row) if row["schedule_id"] else {},
         retry_config=row["retry_config"], hmac_secret=row["hmac_secret"], dry_run=row["dry_run"],
         epoch=row["lease_epoch"] or 0, mock_outputs=row.get("mock_outputs"),
+        event=row.get("event"),
     )
 
 
@@ -316,6 +321,29 @@ def plan_manual(row: Any, live: Live | None, now: datetime, owner: Owner | None,
     return _run_or_queue(ex, row, action, live, owner, now)
 
 
+def plan_event(row: Any, live: Live | None, event: dict[str, Any], fire_at: datetime, now: datetime,
+               owner: Owner | None) -> Plan:
+    """An event's fire of a locked event schedule row (joined with its workflow), keyed by the event's
+    received_at (`fire_at`), so the fire key `(schedule_id, scheduled_for)` holds one row per (schedule, event).
+
+    The schedule's own gates (status, snooze, start/end, max_executions) were checked by its owner
+    (services.schedule_state.event_fire); here the same rules as a clock fire: an inactive workflow or the overlap
+    policy record the fire `skipped`, an approval-gated workflow waits for a decision, else it runs or queues."""
+    ex = NewExecution(
+        schedule_id=row["schedule_id"], workflow_id=row["workflow_id"], community_id=row["community_id"],
+        scheduled_for=fire_at, fired_at=now, status="pending", trigger="event", owner=owner,
+        context=row["context_data"], event=event,
+    )
+    if row["workflow_status"] != "active":
+        ex.status, ex.error = "skipped", f"workflow is {row['workflow_status']}"
+        return Plan(ex)
+    action, reason = overlap(row["overlap_policy"], live)
+    if action == "skip":
+        ex.status, ex.error = "skipped", reason
+        return Plan(ex)
+    return _run_or_queue(ex, row, action, live, owner, now)
+
+
 def plan_workflow_run(workflow: Any, context: dict[str, Any], now: datetime, owner: Owner | None,
                       dry_run: bool, mock_outputs: dict[str, Any] | None = None) -> Plan:
     """POST /workflows/{id}/execute: a run outside any schedule, started by the process that got the request
@@ -353,7 +381,7 @@ def plan_retry(parent: Any, retry_config: dict[str, Any] | None, now: datetime) 
         schedule_id=parent["schedule_id"], workflow_id=parent["workflow_id"], community_id=parent["community_id"],
         scheduled_for=parent["scheduled_for"], fired_at=now, status="pending", trigger="retry", owner=None,
         context=parent["context_data"], run_after=run_after, attempt=attempt + 1,
-        parent_execution_id=parent["execution_id"],
+        parent_execution_id=parent["execution_id"], event=parent.get("event"),
     )
 
 
@@ -364,7 +392,7 @@ def plan_fixit_retry(parent: Any, now: datetime, run_after: datetime) -> NewExec
         schedule_id=parent["schedule_id"], workflow_id=parent["workflow_id"], community_id=parent["community_id"],
         scheduled_for=parent["scheduled_for"], fired_at=now, status="pending", trigger="retry", owner=None,
         context=parent["context_data"], run_after=run_after, attempt=parent["attempt"] + 1,
-        parent_execution_id=parent["execution_id"],
+        parent_execution_id=parent["execution_id"], event=parent.get("event"),
     )
 
 

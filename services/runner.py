@@ -171,6 +171,7 @@ class ExecutionRunner:
             execution=_jsonable({"execution_id": item.execution_id, "scheduled_for": item.scheduled_for,
                                  "fired_at": item.fired_at, "trigger": item.trigger, "attempt": item.attempt}),
             hmac_secret=item.hmac_secret, dry_run=item.dry_run, mock_outputs=dict(item.mock_outputs or {}),
+            event=dict(item.event or {}),
         )
 
     async def drain(self, timeout: float) -> list[UUID]:

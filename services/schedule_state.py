@@ -16,7 +16,12 @@ delete           any                        row removed                         
 fire / advance   active                     active, or completed (none left, or     the one after the claimed
                                             max_executions reached)
 manual fire      active, paused, completed  unchanged, or completed (max reached)   unchanged
+event fire       active (not snoozed, in    unchanged, or completed (max reached)   none (event schedules
+                 start/end)                                                          have no clock)
 auto-pause       active                     paused (timing cannot be evaluated)     none
+
+Event schedules (schedule_type 'event') are 'active' with no next fire: the claim never sees them; they fire
+only through `event_fire`. Resume, snooze and timing updates keep them without a next fire.
 
 A transition that moves or stops the cadence first settles a fire that is already due: `update timing` runs it
 under the old timing; `pause`, `snooze` and `cancel` record it as `skipped`. So no due fire is silently lost.
@@ -41,7 +46,7 @@ from services.timing import TimingError, due_at, first_fire, next_fire_time, spe
 
 # Fields that decide when a schedule fires (a change re-plans the cadence); the rest is metadata or policy.
 TIMING_FIELDS = ("schedule_type", "cron_expression", "interval_seconds", "scheduled_time", "rrule", "timezone",
-                 "start_at", "end_at", "max_executions", "jitter_seconds")
+                 "start_at", "end_at", "max_executions", "jitter_seconds", "event_type", "event_filter")
 POLICY_FIELDS = ("grace_period_seconds", "overlap_policy")
 CONFIG_FIELDS = TIMING_FIELDS + POLICY_FIELDS
 
@@ -62,6 +67,21 @@ FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id
 WHERE s.schedule_id = $1 AND s.community_id = $2
 FOR UPDATE OF s
 """
+
+_SELECT_JOINED = """
+SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret, w.requires_approval
+FROM workflow_schedules s JOIN workflows w ON w.workflow_id = s.workflow_id
+"""
+
+# The event schedules of a community answering any of the given patterns (an event's type and its prefixes + '*'),
+# locked in one order (schedule_id) so that concurrent events never deadlock on each other's schedules.
+_EVENT_LOCK_SQL = _SELECT_JOINED + """
+WHERE s.community_id = $1 AND s.schedule_type = 'event' AND s.event_type = ANY($2::text[])
+ORDER BY s.schedule_id
+FOR UPDATE OF s
+"""
+
+_EVENT_REREAD_SQL = _SELECT_JOINED + "WHERE s.schedule_id = ANY($1::uuid[])"
 
 _DUE_SQL = """
 SELECT s.*, w.definition, w.status AS workflow_status, w.retry_config, w.hmac_secret, w.requires_approval
@@ -301,14 +321,15 @@ async def create(conn: asyncpg.Connection, *, schedule_id: UUID, workflow_id: UU
         "INSERT INTO workflow_schedules (schedule_id, workflow_id, community_id, name, schedule_type,"
         " cron_expression, interval_seconds, scheduled_time, rrule, timezone, start_at, end_at, anchor_at,"
         " max_executions, jitter_seconds, grace_period_seconds, overlap_policy, context_data,"
-        " next_execution_at, next_due_at, created_by, updated_by, created_at, updated_at)"
+        " next_execution_at, next_due_at, created_by, updated_by, created_at, updated_at, event_type, event_filter)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
-        " $21, $21, $22, $22) RETURNING *",
+        " $21, $21, $22, $22, $23, $24) RETURNING *",
         schedule_id, workflow_id, community_id, name, config["schedule_type"], config["cron_expression"],
         config["interval_seconds"], config["scheduled_time"], config["rrule"], config["timezone"],
         config["start_at"], config["end_at"], anchor, config["max_executions"], config["jitter_seconds"],
         config["grace_period_seconds"], config["overlap_policy"], context, nxt,
-        due_at(schedule_id, nxt, config["jitter_seconds"]), user_id, now,
+        due_at(schedule_id, nxt, config["jitter_seconds"]), user_id, now, config.get("event_type"),
+        config.get("event_filter"),
     )
     await notify.schedule_changed(conn, schedule_id, row["next_due_at"])
     return row
@@ -339,6 +360,8 @@ async def update(conn: asyncpg.Connection, row: asyncpg.Record, *, name: str | N
         count_ok = config["max_executions"] is None or row["execution_count"] < config["max_executions"]
         if status == "paused":
             next_at = None
+        elif config["schedule_type"] == "event":  # no clock: active while max_executions allows another fire
+            status, next_at = ("active" if count_ok else "completed"), None
         elif candidate is not None and count_ok:
             status, next_at = "active", candidate  # a completed schedule given future fires runs again
         else:
@@ -348,13 +371,14 @@ async def update(conn: asyncpg.Connection, row: asyncpg.Record, *, name: str | N
         " scheduled_time = $6, rrule = $7, timezone = $8, start_at = $9, end_at = $10, anchor_at = $11,"
         " max_executions = $12, jitter_seconds = $13, grace_period_seconds = $14, overlap_policy = $15,"
         " context_data = $16, workflow_id = $17, status = $18, next_execution_at = $19, next_due_at = $20,"
-        " updated_by = $21, updated_at = $22, version = version + 1"
+        " updated_by = $21, updated_at = $22, event_type = $23, event_filter = $24, version = version + 1"
         " WHERE schedule_id = $1 RETURNING *",
         row["schedule_id"], name, config["schedule_type"], config["cron_expression"], config["interval_seconds"],
         config["scheduled_time"], config["rrule"], config["timezone"], config["start_at"], config["end_at"], anchor,
         config["max_executions"], config["jitter_seconds"], config["grace_period_seconds"],
         config["overlap_policy"], context, workflow_id, status, next_at,
-        due_at(row["schedule_id"], next_at, config["jitter_seconds"]), user_id, now,
+        due_at(row["schedule_id"], next_at, config["jitter_seconds"]), user_id, now, config.get("event_type"),
+        config.get("event_filter"),
     )
     await notify.schedule_changed(conn, row["schedule_id"], updated["next_due_at"])
     return updated, fired
@@ -391,6 +415,10 @@ async def resume(conn: asyncpg.Connection, row: asyncpg.Record, *, user_id: str,
     check_allowed(row, "resume")
     if row["status"] == "active":
         return row
+    if row["schedule_type"] == "event":  # no clock: active again unless max_executions is reached
+        return await _set(conn, row, user_id, now,
+                          status="active" if _may_fire_again(row, row["execution_count"]) else "completed",
+                          paused_note=None, paused_by=None, paused_at=None)
     nxt = next_from(spec_from_row(row), row, now)
     if nxt is not None and not _may_fire_again(row, row["execution_count"]):
         nxt = None
@@ -408,7 +436,7 @@ async def snooze(conn: asyncpg.Connection, row: asyncpg.Record, *, until: dateti
                               skip_reason="schedule was snoozed before this fire started")
     if row["status"] == "completed":
         return row, fired
-    if row["status"] == "paused":
+    if row["status"] == "paused" or row["schedule_type"] == "event":  # events arriving before `until` are skipped
         return await _set(conn, row, user_id, now, snoozed_until=until), fired
     nxt = next_from(spec_from_row(row), {"snoozed_until": max(until, now)}, now - timedelta(microseconds=1))
     return await _set(conn, row, user_id, now, snoozed_until=until, status="active" if nxt else "completed",
@@ -431,3 +459,88 @@ async def delete(conn: asyncpg.Connection, row: asyncpg.Record, now: datetime) -
     await execution_state.end_queued(conn, [row["schedule_id"]], now, "schedule was deleted")
     await conn.execute("DELETE FROM workflow_schedules WHERE schedule_id = $1", row["schedule_id"])
     await notify.schedule_changed(conn, row["schedule_id"], None)
+
+
+# --- event fires ----------------------------------------------------------------------------------------------
+async def lock_event_schedules(conn: asyncpg.Connection, community_id: int,
+                               patterns: list[str]) -> list[asyncpg.Record]:
+    """The community's event schedules answering any of `patterns`, joined with their workflows, locked."""
+    return list(await conn.fetch(_EVENT_LOCK_SQL, community_id, patterns))
+
+
+async def reread(conn: asyncpg.Connection, schedule_ids: list[UUID]) -> list[asyncpg.Record]:
+    """Rows this transaction already holds locked, read again after a transition changed them."""
+    return list(await conn.fetch(_EVENT_REREAD_SQL, schedule_ids)) if schedule_ids else []
+
+
+def event_gate(row: Mapping[str, Any], fire_at: datetime, now: datetime) -> str | None:
+    """Why a locked event schedule does not fire for an event received at `fire_at` (None: it fires).
+
+    The same gates as a clock fire: only an active schedule fires (paused, completed — e.g. max_executions
+    reached — and cancelled do not), nothing fires while snoozed, nor outside [start_at, end_at]."""
+    if row["status"] != "active":
+        return f"schedule is {row['status']}"
+    if row["snoozed_until"] is not None and row["snoozed_until"] > now:
+        return f"schedule is snoozed until {row['snoozed_until'].isoformat()}"
+    if row["start_at"] is not None and fire_at < row["start_at"]:
+        return f"event received before the schedule's start_at ({row['start_at'].isoformat()})"
+    if row["end_at"] is not None and fire_at > row["end_at"]:
+        return f"event received after the schedule's end_at ({row['end_at'].isoformat()})"
+    if not _may_fire_again(row, row["execution_count"]):
+        return f"max_executions ({row['max_executions']}) reached"
+    return None
+
+
+@dataclass
+class EventOutcome:
+    """What one matching schedule did with an event: the execution it recorded (if any) and why not a run."""
+
+    schedule_id: UUID
+    execution_id: UUID | None
+    status: str  # the execution's status, or "not_fired"
+    reason: str | None = None
+
+
+@dataclass
+class EventFire:
+    """One (locked event schedule row, event) pair to fire: `event` is what ${event.*} reads, `fire_at` the
+    event's received_at (the execution's scheduled_for)."""
+
+    row: Any
+    event: dict[str, Any]
+    fire_at: datetime
+
+
+async def event_fire(conn: asyncpg.Connection, items: list[EventFire], now: datetime,
+                     owner: Owner | None) -> tuple[Fired, list[EventOutcome]]:
+    """The event-fire transition for locked event schedule rows whose type and filter match an event.
+
+    Each item that passes its schedule's gates gets one execution (trigger event, scheduled_for = the event's
+    received_at) through the fire module, counted toward max_executions like a manual fire; the schedule completes
+    when that count reaches max_executions. Items that do not pass record nothing and say why. A schedule appears
+    at most once per call (the caller splits a batch so), so every gate and count is computed from its row as
+    read under the lock. Outcomes are in the order of `items`; all rows are written with one INSERT and one
+    UPDATE."""
+    result = Fired()
+    outcomes: list[EventOutcome | None] = [None] * len(items)
+    firing_items: list[tuple[int, EventFire]] = []
+    for i, it in enumerate(items):
+        reason = event_gate(it.row, it.fire_at, now)
+        if reason is None:
+            firing_items.append((i, it))
+        else:
+            outcomes[i] = EventOutcome(it.row["schedule_id"], None, "not_fired", reason)
+    if firing_items:
+        live = await firing.live_runs(conn, [it.row["schedule_id"] for _, it in firing_items
+                                             if it.row["overlap_policy"] != "allow"])
+        advances = [_Advance(it.row, firing.plan_event(it.row, live.get(it.row["schedule_id"]), it.event, it.fire_at,
+                                                       now, owner), None, manual=True) for _, it in firing_items]
+        await _apply(conn, advances, now, result)
+        for (i, _), adv, (ex_id, status, new) in zip(firing_items, advances, result.executions, strict=True):
+            ex = adv.plan.execution
+            if not new:  # the fire key holds another row at this very instant (a run-now in the same microsecond)
+                outcomes[i] = EventOutcome(ex.schedule_id, None, "not_fired",
+                                           "another fire of this schedule holds the same instant")
+            else:
+                outcomes[i] = EventOutcome(ex.schedule_id, ex_id, status, ex.error if status == "skipped" else None)
+    return result, [o for o in outcomes if o is not None]

@@ -19,6 +19,7 @@ from services import audit, schedule_state
 from services.auth import Principal
 from services.dal import AsyncDAL
 from services.errors import NotFound, ValidationFailed
+from services.events import check_event_filter
 from services.firing import Owner
 from services.pagination import Order, decode_cursor, keyset, like_prefix, page
 from services.schedule_state import CONFIG_FIELDS, Fired
@@ -122,7 +123,9 @@ class ScheduleService:
     @staticmethod
     def preview(cfg: ScheduleConfig, after: datetime | None, count: int, now: datetime | None = None) -> dict:
         now = now or utcnow()
-        return preview_runs(check_config(cfg, now, now), after or now, count)
+        spec = check_config(cfg, now, now)
+        check_event_filter(cfg.event_filter)
+        return preview_runs(spec, after or now, count)
 
     async def next_runs(self, principal: Principal, schedule_id: UUID, count: int,
                         after: datetime | None) -> dict[str, Any]:
@@ -138,6 +141,7 @@ class ScheduleService:
         now = self.clock()
         cfg = body.schedule_config
         spec = check_config(cfg, now, now)  # validation runs before any write
+        check_event_filter(cfg.event_filter)
         context = check_context(body.context_data)
         if body.workflow is not None:
             require_valid(body.workflow.definition)
@@ -168,7 +172,8 @@ class ScheduleService:
                 changes = body.schedule_config.model_dump(exclude_unset=True)
                 if "schedule_type" in changes and changes["schedule_type"] != row["schedule_type"]:
                     # A new type replaces the old type's timing field instead of failing on it.
-                    for field in ("cron_expression", "interval_seconds", "scheduled_time", "rrule"):
+                    for field in ("cron_expression", "interval_seconds", "scheduled_time", "rrule", "event_type",
+                                  "event_filter"):
                         merged[field] = None
                 merged.update(changes)
             try:
@@ -192,6 +197,7 @@ class ScheduleService:
             anchor = cfg.start_at or row["anchor_at"]
             if schedule_state.timing_changed(row, config, anchor):
                 check_config(cfg, anchor, now)  # metadata-only changes never re-validate timing
+                check_event_filter(cfg.event_filter)
             context = check_context(context) if context is not None else row["context_data"]
             if workflow_id is not None and workflow_id != row["workflow_id"]:
                 await self._workflow_exists(conn, principal, workflow_id)

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
-ScheduleType = Literal["cron", "interval", "one_time", "rrule"]
+ScheduleType = Literal["cron", "interval", "one_time", "rrule", "event"]
 OverlapPolicy = Literal["skip", "allow", "buffer_one", "cancel_other"]
 ScheduleStatus = Literal["active", "paused", "completed", "cancelled"]
 
@@ -104,11 +104,19 @@ TimezoneName = Annotated[str, Field(min_length=1, max_length=MAX_TIMEZONE_LENGTH
 MaxExecutions = Annotated[int, Field(ge=1, le=INT4_MAX), BeforeValidator(_json_int)]
 JitterSeconds = Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS), BeforeValidator(_json_int)]
 GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS), BeforeValidator(_json_int)]
+# Event types are dotted names ("member.joined"); an event schedule may answer a prefix ending in '*'
+# ("member.*", "member*", "*"). Bounded so the fan-out's prefix probe stays small.
+MAX_EVENT_TYPE_LENGTH = 128
+EVENT_TYPE_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+EVENT_TYPE_MATCH_PATTERN = r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.?\*)?)$"
+EventTypeName = Annotated[str, Field(min_length=1, max_length=MAX_EVENT_TYPE_LENGTH, pattern=EVENT_TYPE_PATTERN)]
+EventTypeMatch = Annotated[str, Field(min_length=1, max_length=MAX_EVENT_TYPE_LENGTH,
+                                      pattern=EVENT_TYPE_MATCH_PATTERN)]
 
 
 # Which timing field each schedule_type needs (services/timing/rules.py enforces it; the others must be absent).
 TIMING_FIELDS = {"interval": "interval_seconds", "one_time": "scheduled_time", "cron": "cron_expression",
-                 "rrule": "rrule"}
+                 "rrule": "rrule", "event": "event_type"}
 
 
 def _timing_variants(schema: dict[str, Any]) -> None:
@@ -123,6 +131,8 @@ def _timing_variants(schema: dict[str, Any]) -> None:
         for other in TIMING_FIELDS.values():
             if other != needed:
                 branch_props[other] = {"type": "null"}
+        if kind != "event":
+            branch_props["event_filter"] = {"type": "null"}  # a filter only applies to event schedules
         branches.append({"title": f"{kind} schedule", "properties": branch_props,
                          "required": ["schedule_type", needed]})
     schema["oneOf"] = branches
@@ -143,6 +153,9 @@ class ScheduleConfig(InputModel):
     jitter_seconds: JitterSeconds = 0
     grace_period_seconds: GraceSeconds = 900
     overlap_policy: OverlapPolicy = "skip"
+    event_type: EventTypeMatch | None = None
+    # A condition_if tree (services/engine/conditions.py) over ${event.*}; the event starts a run when it holds.
+    event_filter: dict[str, Any] | None = None
 
 
 class ScheduleConfigPatch(InputModel):
@@ -158,6 +171,8 @@ class ScheduleConfigPatch(InputModel):
     jitter_seconds: JitterSeconds | None = None
     grace_period_seconds: GraceSeconds | None = None
     overlap_policy: OverlapPolicy | None = None
+    event_type: EventTypeMatch | None = None
+    event_filter: dict[str, Any] | None = None
 
 
 class ScheduleCreate(InputModel):
@@ -225,6 +240,8 @@ class ScheduleOut(BaseModel):
     jitter_seconds: int
     grace_period_seconds: int
     overlap_policy: OverlapPolicy
+    event_type: str | None = None
+    event_filter: dict[str, Any] | None = None
     context_data: dict[str, Any]
     created_by: str | None
     updated_by: str | None

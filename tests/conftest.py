@@ -118,7 +118,7 @@ async def reset_database(dsn: str) -> None:
         await dal.execute("TRUNCATE workflow_executions, workflow_schedules, workflows, scheduler_instances,"
                           " event_outbox, hub_sessions, hub_links, notification_targets, notification_deliveries,"
                           " audit_events, fixits, fixit_tasks, approval_tokens, approval_attempts, idempotency_keys,"
-                          " api_clients, client_auth_failures"
+                          " api_clients, client_auth_failures, events"
                           " CASCADE")
     finally:
         await dal.close()

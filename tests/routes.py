@@ -198,6 +198,9 @@ REQUESTS: dict[Op, Call] = {
     ("PATCH", "/api/v1/clients/<uuid:client_id>"): Call("PATCH", "/api/v1/clients/{C}", {"name": "renamed"}),
     ("DELETE", "/api/v1/clients/<uuid:client_id>"): Call("DELETE", "/api/v1/clients/{C}"),
     ("GET", "/api/v1/node-types"): Call("GET", "/api/v1/node-types"),
+    ("POST", "/api/v1/events"): Call("POST", "/api/v1/events", {"type": "table.ping", "payload": {"n": 1}}),
+    ("POST", "/api/v1/events/batch"): Call("POST", "/api/v1/events/batch", {"events": [{"type": "table.ping"}]}),
+    ("GET", "/api/v1/events"): Call("GET", "/api/v1/events"),
 }
 
 _TABLES = {
@@ -213,6 +216,7 @@ _TABLES = {
     "fixit_tasks": ("fixit_id, position", "fixit_id IN (SELECT fixit_id FROM fixits WHERE community_id = $1)"),
     "approval_tokens": ("approval_id", "community_id = $1"),
     "api_clients": ("client_id", "community_id = $1"),
+    "events": ("community_id, event_id", "community_id = $1"),
 }
 
 

@@ -35,6 +35,7 @@ WF_READ, WF_WRITE = "workflows:read", "workflows:write"
 EX_READ, EX_WRITE = "executions:read", "executions:write"
 ADMIN = "admin"
 OPS_READ, OPS_WRITE, APPROVE = "ops:read", "ops:write", "approvals:write"
+EVENTS_WRITE, EXEC_READ = "events:write", "executions:read"
 TARGETS = "/api/v1/notification-targets"
 T = TARGETS + "/<uuid:target_id>"
 S, W, E = "/api/v1/schedules/<uuid:schedule_id>", "/api/v1/workflows/<uuid:workflow_id>", \
@@ -67,6 +68,9 @@ REQUIRED_SCOPE: dict[Op, str] = {
     ("PUT", T): OPS_WRITE,
     ("GET", "/api/v1/audit"): OPS_READ,
     ("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"): OPS_READ,
+    ("GET", "/api/v1/events"): EXEC_READ,
+    ("POST", "/api/v1/events"): EVENTS_WRITE,
+    ("POST", "/api/v1/events/batch"): EVENTS_WRITE,
     ("POST", "/api/v1/workflows"): WF_WRITE,
     ("PUT", W): WF_WRITE,
     ("POST", W + "/execute"): EX_WRITE,  # running a workflow starts an execution

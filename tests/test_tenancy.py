@@ -102,6 +102,12 @@ PROBES: list[Probe] = [
     Probe(op("GET", "/api/v1/audit"), "list", own=("S2", "W2"), id_field="target_id"),
     Probe(op("GET", "/api/v1/audit"), "list", query="?target_id={S}", id_field="target_id"),
     Probe(op("GET", "/api/v1/scheduler/fix-it/<uuid:fixit_id>"), control=200),
+    # Events: each community's list shows only its own (their event_ids are the workflows' ids, see _world);
+    # community 2's event of a type community 1's event schedule answers starts nothing there.
+    Probe(op("GET", "/api/v1/events"), "list", own=("W2",), id_field="event_id"),
+    Probe(op("GET", "/api/v1/events"), "list", query="?type=table.world", own=("W2",), id_field="event_id"),
+    Probe(op("POST", "/api/v1/events"), "own"),
+    Probe(op("POST", "/api/v1/events/batch"), "own"),
     Probe(op("GET", SCHEDULE), control=200),
     Probe(op("GET", SCHEDULE + "/next-runs"), control=200),
     Probe(op("GET", SCHEDULE + "/executions"), control=200),
@@ -227,6 +233,11 @@ async def _world(client, chime, headers_of) -> dict[str, str]:
         resp = await client.post("/api/v1/clients", headers=h, json={"name": f"bot {n}", "scopes": ["admin"]})
         assert resp.status_code == 201, await resp.get_json()
         ids["C" + n] = (await resp.get_json())["client_id"]
+        resp = await client.post("/api/v1/events", headers=h, json={"type": "table.world", "event_id": ids["W" + n]})
+        assert resp.status_code == 202, await resp.get_json()
+    # Answers the probes' "table.ping" events; an empty workflow, so its runs (there must be none) end at once.
+    await make_schedule(client, one, await make_workflow(client, one),
+                        {"schedule_type": "event", "event_type": "table.*"})
     for n, h in (("1", one), ("2", two)):
         resp = await client.post("/api/v1/scheduler/fix-it", headers=h, json={"mode": "greedy", "dry_run": True})
         assert resp.status_code == 200, await resp.get_json()

@@ -87,7 +87,7 @@ def test_jitter_values_are_unchanged(when: datetime, jitter: int, offset: timede
 
 def test_spec_from_row() -> None:
     assert SPEC_FIELDS == ("schedule_type", "timezone", "cron_expression", "interval_seconds", "scheduled_time",
-                           "rrule", "start_at", "end_at")
+                           "rrule", "start_at", "end_at", "event_type")
     row = {"schedule_type": "cron", "timezone": "Europe/Berlin", "cron_expression": "0 9 * * *", "rrule": None,
            "anchor_at": Z(2026, 1, 1), "start_at": None, "name": "ignored"}
     assert spec_from_row(row) == ScheduleSpec("cron", "Europe/Berlin", cron_expression="0 9 * * *",

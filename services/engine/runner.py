@@ -231,7 +231,7 @@ class _Run:
         self.variables: dict[str, Any] = dict(workflow.variables)
         self.step_state: dict[str, dict[str, Any]] = {}   # ${steps.<id>.output|status|error}
         self.roots = {"context": req.context, "variables": self.variables, "steps": self.step_state,
-                      "schedule": req.schedule, "execution": req.execution}
+                      "schedule": req.schedule, "execution": req.execution, "event": req.event}
         if req.dry_run:
             self.roots[DRY_RUN_UNSENT] = set()   # sending nodes that sent nothing (templates.TemplateScope)
         self.ops = 0

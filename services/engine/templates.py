@@ -20,7 +20,7 @@ from typing import Any
 
 from services.engine.types import TemplateError
 
-ROOTS = frozenset({"context", "variables", "steps", "schedule", "execution", "loop"})
+ROOTS = frozenset({"context", "variables", "steps", "schedule", "execution", "event", "loop"})
 # In a dry run's roots (never a template root): the sending nodes that sent nothing. A path into such a node's
 # missing response renders as DRY_RUN_PLACEHOLDER instead of failing, so the rest of the run can be tried.
 DRY_RUN_UNSENT = "__dry_run_unsent__"

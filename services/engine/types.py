@@ -48,6 +48,7 @@ class RunRequest:
     context: dict = field(default_factory=dict)       # ${context.*}
     schedule: dict = field(default_factory=dict)      # ${schedule.*}
     execution: dict = field(default_factory=dict)     # ${execution.*}
+    event: dict = field(default_factory=dict)         # ${event.*}: type, event_id, occurred_at, payload
     dry_run: bool = False                             # render everything, send nothing, sleep never
     hmac_secret: str | None = None                    # signs outbound bodies: X-Chime-Signature: sha256=<hex>
     # A dry run's stand-in output per sending node (webhook, module, chat message); an unmocked sending node's

@@ -102,7 +102,8 @@ class SchedulerRuntime:
         maintenance: list[Duty] = [
             Reaper(dal, settings.lease_seconds, settings.heartbeat_seconds, health, clock),
             Pruner(dal, settings.execution_retention_days, health, clock,
-                   audit_retention_days=settings.audit_retention_days),
+                   audit_retention_days=settings.audit_retention_days,
+                   event_retention_days=settings.event_retention_days),
             Partitions(dal, settings.execution_retention_days, health, clock),
             OutboxPruner(dal, settings.outbox_retention_days, health, clock),
             ApprovalExpiry(dal, settings.approval_ttl_seconds, health, clock),

@@ -36,7 +36,8 @@ MIN_DT = datetime(1800, 1, 1, tzinfo=UTC)
 MAX_DT = datetime(9900, 1, 1, tzinfo=UTC)
 INT4_MAX = 2_147_483_647  # interval_seconds is an integer column
 
-SCHEDULE_TYPES = ("cron", "interval", "one_time", "rrule")
+# "event" schedules have no clock: they fire when a matching event arrives (services/events.py), never by time.
+SCHEDULE_TYPES = ("cron", "interval", "one_time", "rrule", "event")
 # Zones that never change offset; they skip the transition machinery.
 UTC_NAMES = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu",
@@ -64,7 +65,7 @@ def err(field: str, detail: str, code: str = "invalid_schedule") -> TimingError:
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    schedule_type: str  # "cron" | "interval" | "one_time" | "rrule"
+    schedule_type: str  # "cron" | "interval" | "one_time" | "rrule" | "event"
     timezone: str = "UTC"  # IANA name
     cron_expression: str | None = None
     interval_seconds: int | None = None
@@ -73,6 +74,7 @@ class ScheduleSpec:
     start_at: datetime | None = None  # aware; nothing fires before it
     end_at: datetime | None = None  # aware; nothing fires after it
     anchor: datetime | None = None  # aware; interval anchor, rrule DTSTART fallback
+    event_type: str | None = None  # event schedules: the type answered (exact, or a prefix ending in '*')
 
 
 def require_aware(value: object, field: str) -> None:

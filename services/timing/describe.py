@@ -265,5 +265,7 @@ def describe(spec: ScheduleSpec) -> str:
         base = spec.start_at or spec.anchor
         dtstart = to_local(base, spec.timezone) if base is not None else None
         return _describe_rrule(spec.rrule or "", dtstart) + suffix
+    if kind == "event":
+        return f"On event {spec.event_type}"
     raise err("schedule_type", f"unknown schedule type {kind!r}")
 

@@ -56,6 +56,9 @@ def validate_spec(spec: ScheduleSpec) -> None:
     elif kind == "one_time":
         if spec.scheduled_time is None:
             raise err("scheduled_time", "is required for one_time schedules")
+    elif kind == "event":
+        if not spec.event_type:
+            raise err("event_type", "is required for event schedules", "missing_field")
     else:
         validate_rrule(spec)
 
@@ -107,6 +110,8 @@ def _iter_fires(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
         require_aware(st, "scheduled_time")
         if st > lower and (end is None or st <= end):
             yield st.astimezone(UTC)
+    elif kind == "event":
+        return  # no clock: an event schedule never has a next fire time
     elif kind == "rrule":
         end_ts = floor_ts(end) if end is not None else None
         for ts in rrule_instants(spec, floor_ts(lower)):

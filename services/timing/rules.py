@@ -21,6 +21,7 @@ TYPE_FIELDS = {
     "interval": "interval_seconds",
     "one_time": "scheduled_time",
     "rrule": "rrule",
+    "event": "event_type",
 }
 
 
@@ -50,6 +51,8 @@ def check_config(cfg: ScheduleConfig, anchor: datetime, now: datetime, prefix: s
         if other != needed and values.get(other) is not None:
             raise ValidationFailed(f"{prefix}.{other}", f"does not apply to schedule_type '{cfg.schedule_type}'",
                                    code="field_not_allowed")
+    if cfg.schedule_type == "event" or cfg.event_filter is not None:
+        _check_event_fields(cfg, prefix)
     if cfg.interval_seconds is not None and cfg.interval_seconds < 1:
         raise ValidationFailed(f"{prefix}.interval_seconds", "must be at least 1 second", code="invalid_interval")
     if cfg.max_executions is not None and cfg.max_executions < 1:
@@ -78,6 +81,8 @@ def check_config(cfg: ScheduleConfig, anchor: datetime, now: datetime, prefix: s
                 raise ValidationFailed(f"{prefix}.scheduled_time", f"is {side} {prefix}.{bound} "
                                        f"({getattr(cfg, bound).isoformat()}), so the schedule never fires",
                                        code="never_fires")
+    if cfg.schedule_type == "event":
+        return spec  # no clock: nothing fires by time, so there is no first fire to require
     try:
         validate_jitter(spec, cfg.jitter_seconds)
         first = first_fire(spec, now)
@@ -87,3 +92,14 @@ def check_config(cfg: ScheduleConfig, anchor: datetime, now: datetime, prefix: s
         raise ValidationFailed(f"{prefix}.end_at" if cfg.end_at else prefix, "leaves no future fire time",
                                code="never_fires")
     return spec
+
+
+def _check_event_fields(cfg: ScheduleConfig, prefix: str) -> None:
+    """Event schedules: no jitter (nothing is timed); a filter only on them (its condition_if tree is checked by
+    services.events.check_event_filter: this package imports no engine)."""
+    if cfg.schedule_type != "event":
+        raise ValidationFailed(f"{prefix}.event_filter", f"does not apply to schedule_type '{cfg.schedule_type}'",
+                               code="field_not_allowed")
+    if cfg.jitter_seconds:
+        raise ValidationFailed(f"{prefix}.jitter_seconds", "does not apply to schedule_type 'event'",
+                               code="field_not_allowed")

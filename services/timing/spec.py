@@ -12,7 +12,7 @@ from services.timing.base import ScheduleSpec
 from services.timing.fires import next_fire_time
 
 SPEC_FIELDS = ("schedule_type", "timezone", "cron_expression", "interval_seconds", "scheduled_time",
-               "rrule", "start_at", "end_at")
+               "rrule", "start_at", "end_at", "event_type")
 
 
 def spec_from(values: Mapping[str, Any], anchor: datetime) -> ScheduleSpec:

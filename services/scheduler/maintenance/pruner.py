@@ -1,7 +1,8 @@
 """Pruner: retention in small batches, so no table sees one long delete (River's job_cleaner).
 
 Executions and finished fix-its after EXECUTION_RETENTION_DAYS; audit events after AUDIT_RETENTION_DAYS (the
-only delete of the otherwise append-only trail)."""
+only delete of the otherwise append-only trail); received events after EVENT_RETENTION_DAYS (their runs keep
+their own copy of the event)."""
 
 from __future__ import annotations
 
@@ -33,15 +34,23 @@ DELETE FROM fixits WHERE fixit_id IN (
 """
 
 
+_PRUNE_EVENTS_SQL = """
+DELETE FROM events WHERE (community_id, event_id) IN (
+    SELECT community_id, event_id FROM events WHERE received_at < $1 ORDER BY received_at LIMIT $2)
+"""
+
+
 class Pruner(Duty):
     name = "pruner"
 
     def __init__(self, dal: AsyncDAL, retention_days: int, health: DatabaseHealth,
-                 clock: Callable[[], datetime], interval: float = 600.0, audit_retention_days: int = 365) -> None:
+                 clock: Callable[[], datetime], interval: float = 600.0, audit_retention_days: int = 365,
+                 event_retention_days: int = 7) -> None:
         super().__init__(interval, health)
         self.dal = dal
         self.retention_days = retention_days
         self.audit_retention_days = audit_retention_days
+        self.event_retention_days = event_retention_days
         self.clock = clock
 
     async def run_once(self) -> None:
@@ -50,6 +59,7 @@ class Pruner(Duty):
         await self._prune(_PRUNE_SQL, cutoff)
         await self._prune(_PRUNE_FIXITS_SQL, cutoff)
         await self._prune(_PRUNE_AUDIT_SQL, now - timedelta(days=self.audit_retention_days))
+        await self._prune(_PRUNE_EVENTS_SQL, now - timedelta(days=self.event_retention_days))
 
     async def _prune(self, sql: str, cutoff: datetime) -> None:
         while True:

@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .access_token_out import AccessTokenOut
+from .approval_token_out import ApprovalTokenOut
 from .approve_in import ApproveIn
 from .approve_in_action import ApproveInAction
 from .approve_out import ApproveOut
@@ -12,6 +14,15 @@ from .backfill_fire import BackfillFire
 from .backfill_fire_status import BackfillFireStatus
 from .backfill_in import BackfillIn
 from .backfill_out import BackfillOut
+from .client_created import ClientCreated
+from .client_created_status import ClientCreatedStatus
+from .client_in import ClientIn
+from .client_in_scopes_item import ClientInScopesItem
+from .client_list import ClientList
+from .client_out import ClientOut
+from .client_out_status import ClientOutStatus
+from .client_patch import ClientPatch
+from .client_patch_scopes_type_0_item import ClientPatchScopesType0Item
 from .coverage_metrics import CoverageMetrics
 from .definition_check import DefinitionCheck
 from .definition_check_definition_type_0 import DefinitionCheckDefinitionType0
@@ -22,8 +33,20 @@ from .delivery_out import DeliveryOut
 from .delivery_out_status import DeliveryOutStatus
 from .error_detail import ErrorDetail
 from .error_out import ErrorOut
+from .event_accepted import EventAccepted
+from .event_batch_in import EventBatchIn
+from .event_batch_out import EventBatchOut
+from .event_execution import EventExecution
+from .event_execution_status import EventExecutionStatus
+from .event_in import EventIn
+from .event_in_payload import EventInPayload
+from .event_list import EventList
+from .event_out import EventOut
+from .event_out_payload import EventOutPayload
+from .event_skip import EventSkip
 from .execute_in import ExecuteIn
 from .execute_in_context_data_type_0 import ExecuteInContextDataType0
+from .execute_in_mock_outputs_type_0 import ExecuteInMockOutputsType0
 from .execute_out import ExecuteOut
 from .execution_list import ExecutionList
 from .execution_out import ExecutionOut
@@ -39,15 +62,27 @@ from .fixit_out_status import FixitOutStatus
 from .fixit_task_out import FixitTaskOut
 from .fixit_task_out_decision import FixitTaskOutDecision
 from .fixit_task_out_retry_status_type_0 import FixitTaskOutRetryStatusType0
+from .get_list_audit_events_order import GetListAuditEventsOrder
+from .get_list_clients_order import GetListClientsOrder
+from .get_list_executions_order import GetListExecutionsOrder
 from .get_list_executions_status_type_0 import GetListExecutionsStatusType0
 from .get_list_executions_trigger_type_0 import GetListExecutionsTriggerType0
+from .get_list_notification_deliveries_order import GetListNotificationDeliveriesOrder
 from .get_list_notification_deliveries_status_type_0 import GetListNotificationDeliveriesStatusType0
+from .get_list_notification_targets_order import GetListNotificationTargetsOrder
+from .get_list_schedules_order import GetListSchedulesOrder
 from .get_list_schedules_schedule_type_type_0 import GetListSchedulesScheduleTypeType0
 from .get_list_schedules_status_type_0 import GetListSchedulesStatusType0
+from .get_list_workflows_order import GetListWorkflowsOrder
+from .get_schedule_executions_order import GetScheduleExecutionsOrder
 from .get_schedule_executions_status_type_0 import GetScheduleExecutionsStatusType0
 from .get_schedule_executions_trigger_type_0 import GetScheduleExecutionsTriggerType0
 from .health import Health
 from .instance_out import InstanceOut
+from .node_type_list import NodeTypeList
+from .node_type_out import NodeTypeOut
+from .node_type_out_config_schema import NodeTypeOutConfigSchema
+from .node_type_out_example import NodeTypeOutExample
 from .notification_target_create import NotificationTargetCreate
 from .notification_target_create_events_item import NotificationTargetCreateEventsItem
 from .notification_target_create_kind import NotificationTargetCreateKind
@@ -74,8 +109,10 @@ from .run_now_in import RunNowIn
 from .run_now_out import RunNowOut
 from .run_now_out_status import RunNowOutStatus
 from .schedule_config import ScheduleConfig
+from .schedule_config_event_filter_type_0 import ScheduleConfigEventFilterType0
 from .schedule_config_overlap_policy import ScheduleConfigOverlapPolicy
 from .schedule_config_patch import ScheduleConfigPatch
+from .schedule_config_patch_event_filter_type_0 import ScheduleConfigPatchEventFilterType0
 from .schedule_config_patch_overlap_policy_type_0 import ScheduleConfigPatchOverlapPolicyType0
 from .schedule_config_patch_schedule_type_type_0 import ScheduleConfigPatchScheduleTypeType0
 from .schedule_config_schedule_type import ScheduleConfigScheduleType
@@ -84,6 +121,7 @@ from .schedule_create_context_data_type_0 import ScheduleCreateContextDataType0
 from .schedule_list import ScheduleList
 from .schedule_out import ScheduleOut
 from .schedule_out_context_data import ScheduleOutContextData
+from .schedule_out_event_filter_type_0 import ScheduleOutEventFilterType0
 from .schedule_out_overlap_policy import ScheduleOutOverlapPolicy
 from .schedule_out_schedule_type import ScheduleOutScheduleType
 from .schedule_out_status import ScheduleOutStatus
@@ -102,7 +140,7 @@ from .task_detail_result import TaskDetailResult
 from .task_detail_status_type_0 import TaskDetailStatusType0
 from .task_metrics import TaskMetrics
 from .token_generate_in import TokenGenerateIn
-from .token_out import TokenOut
+from .token_request import TokenRequest
 from .workflow_in import WorkflowIn
 from .workflow_in_definition import WorkflowInDefinition
 from .workflow_in_status import WorkflowInStatus
@@ -113,6 +151,8 @@ from .workflow_removed import WorkflowRemoved
 from .workflow_schedules import WorkflowSchedules
 
 __all__ = (
+    "AccessTokenOut",
+    "ApprovalTokenOut",
     "ApproveIn",
     "ApproveInAction",
     "ApproveOut",
@@ -125,6 +165,15 @@ __all__ = (
     "BackfillFireStatus",
     "BackfillIn",
     "BackfillOut",
+    "ClientCreated",
+    "ClientCreatedStatus",
+    "ClientIn",
+    "ClientInScopesItem",
+    "ClientList",
+    "ClientOut",
+    "ClientOutStatus",
+    "ClientPatch",
+    "ClientPatchScopesType0Item",
     "CoverageMetrics",
     "DefinitionCheck",
     "DefinitionCheckDefinitionType0",
@@ -135,8 +184,20 @@ __all__ = (
     "DeliveryOutStatus",
     "ErrorDetail",
     "ErrorOut",
+    "EventAccepted",
+    "EventBatchIn",
+    "EventBatchOut",
+    "EventExecution",
+    "EventExecutionStatus",
+    "EventIn",
+    "EventInPayload",
+    "EventList",
+    "EventOut",
+    "EventOutPayload",
+    "EventSkip",
     "ExecuteIn",
     "ExecuteInContextDataType0",
+    "ExecuteInMockOutputsType0",
     "ExecuteOut",
     "ExecutionList",
     "ExecutionOut",
@@ -152,15 +213,27 @@ __all__ = (
     "FixitTaskOut",
     "FixitTaskOutDecision",
     "FixitTaskOutRetryStatusType0",
+    "GetListAuditEventsOrder",
+    "GetListClientsOrder",
+    "GetListExecutionsOrder",
     "GetListExecutionsStatusType0",
     "GetListExecutionsTriggerType0",
+    "GetListNotificationDeliveriesOrder",
     "GetListNotificationDeliveriesStatusType0",
+    "GetListNotificationTargetsOrder",
+    "GetListSchedulesOrder",
     "GetListSchedulesScheduleTypeType0",
     "GetListSchedulesStatusType0",
+    "GetListWorkflowsOrder",
+    "GetScheduleExecutionsOrder",
     "GetScheduleExecutionsStatusType0",
     "GetScheduleExecutionsTriggerType0",
     "Health",
     "InstanceOut",
+    "NodeTypeList",
+    "NodeTypeOut",
+    "NodeTypeOutConfigSchema",
+    "NodeTypeOutExample",
     "NotificationTargetCreate",
     "NotificationTargetCreateEventsItem",
     "NotificationTargetCreateKind",
@@ -187,8 +260,10 @@ __all__ = (
     "RunNowOut",
     "RunNowOutStatus",
     "ScheduleConfig",
+    "ScheduleConfigEventFilterType0",
     "ScheduleConfigOverlapPolicy",
     "ScheduleConfigPatch",
+    "ScheduleConfigPatchEventFilterType0",
     "ScheduleConfigPatchOverlapPolicyType0",
     "ScheduleConfigPatchScheduleTypeType0",
     "ScheduleConfigScheduleType",
@@ -197,6 +272,7 @@ __all__ = (
     "ScheduleList",
     "ScheduleOut",
     "ScheduleOutContextData",
+    "ScheduleOutEventFilterType0",
     "ScheduleOutOverlapPolicy",
     "ScheduleOutScheduleType",
     "ScheduleOutStatus",
@@ -215,7 +291,7 @@ __all__ = (
     "TaskDetailStatusType0",
     "TaskMetrics",
     "TokenGenerateIn",
-    "TokenOut",
+    "TokenRequest",
     "WorkflowIn",
     "WorkflowInDefinition",
     "WorkflowInStatus",

@@ -44,7 +44,9 @@ class ExecutionOut:
         workflow_id (UUID):
         dry_run (bool | Unset):  Default: False.
         output (Any | Unset):
+        schedule_name (None | str | Unset):
         steps (list[StepOut] | None | Unset):
+        workflow_name (None | str | Unset):
     """
 
     attempt: int
@@ -68,7 +70,9 @@ class ExecutionOut:
     workflow_id: UUID
     dry_run: bool | Unset = False
     output: Any | Unset = UNSET
+    schedule_name: None | str | Unset = UNSET
     steps: list[StepOut] | None | Unset = UNSET
+    workflow_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +147,12 @@ class ExecutionOut:
 
         output = self.output
 
+        schedule_name: None | str | Unset
+        if isinstance(self.schedule_name, Unset):
+            schedule_name = UNSET
+        else:
+            schedule_name = self.schedule_name
+
         steps: list[dict[str, Any]] | None | Unset
         if isinstance(self.steps, Unset):
             steps = UNSET
@@ -154,6 +164,12 @@ class ExecutionOut:
 
         else:
             steps = self.steps
+
+        workflow_name: None | str | Unset
+        if isinstance(self.workflow_name, Unset):
+            workflow_name = UNSET
+        else:
+            workflow_name = self.workflow_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -184,8 +200,12 @@ class ExecutionOut:
             field_dict["dry_run"] = dry_run
         if output is not UNSET:
             field_dict["output"] = output
+        if schedule_name is not UNSET:
+            field_dict["schedule_name"] = schedule_name
         if steps is not UNSET:
             field_dict["steps"] = steps
+        if workflow_name is not UNSET:
+            field_dict["workflow_name"] = workflow_name
 
         return field_dict
 
@@ -339,6 +359,15 @@ class ExecutionOut:
 
         output = d.pop("output", UNSET)
 
+        def _parse_schedule_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        schedule_name = _parse_schedule_name(d.pop("schedule_name", UNSET))
+
         def _parse_steps(data: object) -> list[StepOut] | None | Unset:
             if data is None:
                 return data
@@ -360,6 +389,15 @@ class ExecutionOut:
             return cast(list[StepOut] | None | Unset, data)
 
         steps = _parse_steps(d.pop("steps", UNSET))
+
+        def _parse_workflow_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        workflow_name = _parse_workflow_name(d.pop("workflow_name", UNSET))
 
         execution_out = cls(
             attempt=attempt,
@@ -383,7 +421,9 @@ class ExecutionOut:
             workflow_id=workflow_id,
             dry_run=dry_run,
             output=output,
+            schedule_name=schedule_name,
             steps=steps,
+            workflow_name=workflow_name,
         )
 
         execution_out.additional_properties = d

@@ -1,9 +1,10 @@
 from typing import Literal
 
-GetListSchedulesScheduleTypeType0 = Literal["cron", "interval", "one_time", "rrule"]
+GetListSchedulesScheduleTypeType0 = Literal["cron", "event", "interval", "one_time", "rrule"]
 
 GET_LIST_SCHEDULES_SCHEDULE_TYPE_TYPE_0_VALUES: set[GetListSchedulesScheduleTypeType0] = {
     "cron",
+    "event",
     "interval",
     "one_time",
     "rrule",

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.schedule_config_overlap_policy import ScheduleConfigOverlapPolicy, check_schedule_config_overlap_policy
 from ..models.schedule_config_schedule_type import ScheduleConfigScheduleType, check_schedule_config_schedule_type
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.schedule_config_event_filter_type_0 import ScheduleConfigEventFilterType0
+
 
 T = TypeVar("T", bound="ScheduleConfig")
 
@@ -20,6 +24,8 @@ class ScheduleConfig:
         schedule_type (ScheduleConfigScheduleType):
         cron_expression (None | str | Unset):
         end_at (datetime.datetime | None | Unset):
+        event_filter (None | ScheduleConfigEventFilterType0 | Unset):
+        event_type (None | str | Unset):
         grace_period_seconds (int | Unset):  Default: 900.
         interval_seconds (int | None | Unset):
         jitter_seconds (int | Unset):  Default: 0.
@@ -34,6 +40,8 @@ class ScheduleConfig:
     schedule_type: ScheduleConfigScheduleType
     cron_expression: None | str | Unset = UNSET
     end_at: datetime.datetime | None | Unset = UNSET
+    event_filter: None | ScheduleConfigEventFilterType0 | Unset = UNSET
+    event_type: None | str | Unset = UNSET
     grace_period_seconds: int | Unset = 900
     interval_seconds: int | None | Unset = UNSET
     jitter_seconds: int | Unset = 0
@@ -45,6 +53,8 @@ class ScheduleConfig:
     timezone: str | Unset = "UTC"
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule_config_event_filter_type_0 import ScheduleConfigEventFilterType0  # noqa: PLC0415
+
         schedule_type: str = self.schedule_type
 
         cron_expression: None | str | Unset
@@ -60,6 +70,20 @@ class ScheduleConfig:
             end_at = self.end_at.isoformat()
         else:
             end_at = self.end_at
+
+        event_filter: dict[str, Any] | None | Unset
+        if isinstance(self.event_filter, Unset):
+            event_filter = UNSET
+        elif isinstance(self.event_filter, ScheduleConfigEventFilterType0):
+            event_filter = self.event_filter.to_dict()
+        else:
+            event_filter = self.event_filter
+
+        event_type: None | str | Unset
+        if isinstance(self.event_type, Unset):
+            event_type = UNSET
+        else:
+            event_type = self.event_type
 
         grace_period_seconds = self.grace_period_seconds
 
@@ -116,6 +140,10 @@ class ScheduleConfig:
             field_dict["cron_expression"] = cron_expression
         if end_at is not UNSET:
             field_dict["end_at"] = end_at
+        if event_filter is not UNSET:
+            field_dict["event_filter"] = event_filter
+        if event_type is not UNSET:
+            field_dict["event_type"] = event_type
         if grace_period_seconds is not UNSET:
             field_dict["grace_period_seconds"] = grace_period_seconds
         if interval_seconds is not UNSET:
@@ -139,6 +167,8 @@ class ScheduleConfig:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.schedule_config_event_filter_type_0 import ScheduleConfigEventFilterType0  # noqa: PLC0415
+
         d = dict(src_dict)
         schedule_type = check_schedule_config_schedule_type(d.pop("schedule_type"))
 
@@ -167,6 +197,32 @@ class ScheduleConfig:
             return cast(datetime.datetime | None | Unset, data)
 
         end_at = _parse_end_at(d.pop("end_at", UNSET))
+
+        def _parse_event_filter(data: object) -> None | ScheduleConfigEventFilterType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                event_filter_type_0 = ScheduleConfigEventFilterType0.from_dict(data)
+
+                return event_filter_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ScheduleConfigEventFilterType0 | Unset, data)
+
+        event_filter = _parse_event_filter(d.pop("event_filter", UNSET))
+
+        def _parse_event_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        event_type = _parse_event_type(d.pop("event_type", UNSET))
 
         grace_period_seconds = d.pop("grace_period_seconds", UNSET)
 
@@ -246,6 +302,8 @@ class ScheduleConfig:
             schedule_type=schedule_type,
             cron_expression=cron_expression,
             end_at=end_at,
+            event_filter=event_filter,
+            event_type=event_type,
             grace_period_seconds=grace_period_seconds,
             interval_seconds=interval_seconds,
             jitter_seconds=jitter_seconds,

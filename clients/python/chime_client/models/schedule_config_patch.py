@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -16,6 +16,10 @@ from ..models.schedule_config_patch_schedule_type_type_0 import (
 )
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.schedule_config_patch_event_filter_type_0 import ScheduleConfigPatchEventFilterType0
+
+
 T = TypeVar("T", bound="ScheduleConfigPatch")
 
 
@@ -25,6 +29,8 @@ class ScheduleConfigPatch:
     Attributes:
         cron_expression (None | str | Unset):
         end_at (datetime.datetime | None | Unset):
+        event_filter (None | ScheduleConfigPatchEventFilterType0 | Unset):
+        event_type (None | str | Unset):
         grace_period_seconds (int | None | Unset):
         interval_seconds (int | None | Unset):
         jitter_seconds (int | None | Unset):
@@ -39,6 +45,8 @@ class ScheduleConfigPatch:
 
     cron_expression: None | str | Unset = UNSET
     end_at: datetime.datetime | None | Unset = UNSET
+    event_filter: None | ScheduleConfigPatchEventFilterType0 | Unset = UNSET
+    event_type: None | str | Unset = UNSET
     grace_period_seconds: int | None | Unset = UNSET
     interval_seconds: int | None | Unset = UNSET
     jitter_seconds: int | None | Unset = UNSET
@@ -51,6 +59,8 @@ class ScheduleConfigPatch:
     timezone: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule_config_patch_event_filter_type_0 import ScheduleConfigPatchEventFilterType0  # noqa: PLC0415
+
         cron_expression: None | str | Unset
         if isinstance(self.cron_expression, Unset):
             cron_expression = UNSET
@@ -64,6 +74,20 @@ class ScheduleConfigPatch:
             end_at = self.end_at.isoformat()
         else:
             end_at = self.end_at
+
+        event_filter: dict[str, Any] | None | Unset
+        if isinstance(self.event_filter, Unset):
+            event_filter = UNSET
+        elif isinstance(self.event_filter, ScheduleConfigPatchEventFilterType0):
+            event_filter = self.event_filter.to_dict()
+        else:
+            event_filter = self.event_filter
+
+        event_type: None | str | Unset
+        if isinstance(self.event_type, Unset):
+            event_type = UNSET
+        else:
+            event_type = self.event_type
 
         grace_period_seconds: int | None | Unset
         if isinstance(self.grace_period_seconds, Unset):
@@ -140,6 +164,10 @@ class ScheduleConfigPatch:
             field_dict["cron_expression"] = cron_expression
         if end_at is not UNSET:
             field_dict["end_at"] = end_at
+        if event_filter is not UNSET:
+            field_dict["event_filter"] = event_filter
+        if event_type is not UNSET:
+            field_dict["event_type"] = event_type
         if grace_period_seconds is not UNSET:
             field_dict["grace_period_seconds"] = grace_period_seconds
         if interval_seconds is not UNSET:
@@ -165,6 +193,8 @@ class ScheduleConfigPatch:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.schedule_config_patch_event_filter_type_0 import ScheduleConfigPatchEventFilterType0  # noqa: PLC0415
+
         d = dict(src_dict)
 
         def _parse_cron_expression(data: object) -> None | str | Unset:
@@ -192,6 +222,32 @@ class ScheduleConfigPatch:
             return cast(datetime.datetime | None | Unset, data)
 
         end_at = _parse_end_at(d.pop("end_at", UNSET))
+
+        def _parse_event_filter(data: object) -> None | ScheduleConfigPatchEventFilterType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                event_filter_type_0 = ScheduleConfigPatchEventFilterType0.from_dict(data)
+
+                return event_filter_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ScheduleConfigPatchEventFilterType0 | Unset, data)
+
+        event_filter = _parse_event_filter(d.pop("event_filter", UNSET))
+
+        def _parse_event_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        event_type = _parse_event_type(d.pop("event_type", UNSET))
 
         def _parse_grace_period_seconds(data: object) -> int | None | Unset:
             if data is None:
@@ -318,6 +374,8 @@ class ScheduleConfigPatch:
         schedule_config_patch = cls(
             cron_expression=cron_expression,
             end_at=end_at,
+            event_filter=event_filter,
+            event_type=event_type,
             grace_period_seconds=grace_period_seconds,
             interval_seconds=interval_seconds,
             jitter_seconds=jitter_seconds,

@@ -1,9 +1,10 @@
 from typing import Literal
 
-ScheduleConfigPatchScheduleTypeType0 = Literal["cron", "interval", "one_time", "rrule"]
+ScheduleConfigPatchScheduleTypeType0 = Literal["cron", "event", "interval", "one_time", "rrule"]
 
 SCHEDULE_CONFIG_PATCH_SCHEDULE_TYPE_TYPE_0_VALUES: set[ScheduleConfigPatchScheduleTypeType0] = {
     "cron",
+    "event",
     "interval",
     "one_time",
     "rrule",

@@ -1,9 +1,10 @@
 from typing import Literal
 
-ScheduleConfigScheduleType = Literal["cron", "interval", "one_time", "rrule"]
+ScheduleConfigScheduleType = Literal["cron", "event", "interval", "one_time", "rrule"]
 
 SCHEDULE_CONFIG_SCHEDULE_TYPE_VALUES: set[ScheduleConfigScheduleType] = {
     "cron",
+    "event",
     "interval",
     "one_time",
     "rrule",

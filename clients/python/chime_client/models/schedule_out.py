@@ -11,9 +11,11 @@ from attrs import field as _attrs_field
 from ..models.schedule_out_overlap_policy import ScheduleOutOverlapPolicy, check_schedule_out_overlap_policy
 from ..models.schedule_out_schedule_type import ScheduleOutScheduleType, check_schedule_out_schedule_type
 from ..models.schedule_out_status import ScheduleOutStatus, check_schedule_out_status
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.schedule_out_context_data import ScheduleOutContextData
+    from ..models.schedule_out_event_filter_type_0 import ScheduleOutEventFilterType0
 
 
 T = TypeVar("T", bound="ScheduleOut")
@@ -57,6 +59,8 @@ class ScheduleOut:
         updated_by (None | str):
         version (int):
         workflow_id (UUID):
+        event_filter (None | ScheduleOutEventFilterType0 | Unset):
+        event_type (None | str | Unset):
     """
 
     community_id: int
@@ -93,9 +97,13 @@ class ScheduleOut:
     updated_by: None | str
     version: int
     workflow_id: UUID
+    event_filter: None | ScheduleOutEventFilterType0 | Unset = UNSET
+    event_type: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.schedule_out_event_filter_type_0 import ScheduleOutEventFilterType0  # noqa: PLC0415
+
         community_id = self.community_id
 
         context_data = self.context_data.to_dict()
@@ -206,6 +214,20 @@ class ScheduleOut:
 
         workflow_id = str(self.workflow_id)
 
+        event_filter: dict[str, Any] | None | Unset
+        if isinstance(self.event_filter, Unset):
+            event_filter = UNSET
+        elif isinstance(self.event_filter, ScheduleOutEventFilterType0):
+            event_filter = self.event_filter.to_dict()
+        else:
+            event_filter = self.event_filter
+
+        event_type: None | str | Unset
+        if isinstance(self.event_type, Unset):
+            event_type = UNSET
+        else:
+            event_type = self.event_type
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -246,12 +268,17 @@ class ScheduleOut:
                 "workflow_id": workflow_id,
             }
         )
+        if event_filter is not UNSET:
+            field_dict["event_filter"] = event_filter
+        if event_type is not UNSET:
+            field_dict["event_type"] = event_type
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.schedule_out_context_data import ScheduleOutContextData  # noqa: PLC0415
+        from ..models.schedule_out_event_filter_type_0 import ScheduleOutEventFilterType0  # noqa: PLC0415
 
         d = dict(src_dict)
         community_id = d.pop("community_id")
@@ -476,6 +503,32 @@ class ScheduleOut:
 
         workflow_id = UUID(d.pop("workflow_id"))
 
+        def _parse_event_filter(data: object) -> None | ScheduleOutEventFilterType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                event_filter_type_0 = ScheduleOutEventFilterType0.from_dict(data)
+
+                return event_filter_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ScheduleOutEventFilterType0 | Unset, data)
+
+        event_filter = _parse_event_filter(d.pop("event_filter", UNSET))
+
+        def _parse_event_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        event_type = _parse_event_type(d.pop("event_type", UNSET))
+
         schedule_out = cls(
             community_id=community_id,
             context_data=context_data,
@@ -511,6 +564,8 @@ class ScheduleOut:
             updated_by=updated_by,
             version=version,
             workflow_id=workflow_id,
+            event_filter=event_filter,
+            event_type=event_type,
         )
 
         schedule_out.additional_properties = d

@@ -1,9 +1,10 @@
 from typing import Literal
 
-ScheduleOutScheduleType = Literal["cron", "interval", "one_time", "rrule"]
+ScheduleOutScheduleType = Literal["cron", "event", "interval", "one_time", "rrule"]
 
 SCHEDULE_OUT_SCHEDULE_TYPE_VALUES: set[ScheduleOutScheduleType] = {
     "cron",
+    "event",
     "interval",
     "one_time",
     "rrule",

@@ -9,6 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.execution_list import ExecutionList
+from ...models.get_list_executions_order import GetListExecutionsOrder
 from ...models.get_list_executions_status_type_0 import (
     GetListExecutionsStatusType0,
 )
@@ -28,6 +29,7 @@ def _get_kwargs(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListExecutionsOrder | Unset = "asc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -95,6 +97,12 @@ def _get_kwargs(
         json_cursor = cursor
     params["cursor"] = json_cursor
 
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -129,6 +137,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -157,6 +170,7 @@ def sync_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListExecutionsOrder | Unset = "asc",
 ) -> Response[ErrorOut | ExecutionList]:
     """
     Args:
@@ -168,6 +182,7 @@ def sync_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,6 +201,7 @@ def sync_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -206,6 +222,7 @@ def sync(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListExecutionsOrder | Unset = "asc",
 ) -> ErrorOut | ExecutionList | None:
     """
     Args:
@@ -217,6 +234,7 @@ def sync(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,6 +254,7 @@ def sync(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -250,6 +269,7 @@ async def asyncio_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListExecutionsOrder | Unset = "asc",
 ) -> Response[ErrorOut | ExecutionList]:
     """
     Args:
@@ -261,6 +281,7 @@ async def asyncio_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -279,6 +300,7 @@ async def asyncio_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -297,6 +319,7 @@ async def asyncio(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListExecutionsOrder | Unset = "asc",
 ) -> ErrorOut | ExecutionList | None:
     """
     Args:
@@ -308,6 +331,7 @@ async def asyncio(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -328,5 +352,6 @@ async def asyncio(
             until=until,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

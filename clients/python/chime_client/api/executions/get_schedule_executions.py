@@ -10,6 +10,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.execution_list import ExecutionList
+from ...models.get_schedule_executions_order import GetScheduleExecutionsOrder
 from ...models.get_schedule_executions_status_type_0 import (
     GetScheduleExecutionsStatusType0,
 )
@@ -29,6 +30,7 @@ def _get_kwargs(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetScheduleExecutionsOrder | Unset = "asc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -87,6 +89,12 @@ def _get_kwargs(
         json_cursor = cursor
     params["cursor"] = json_cursor
 
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -128,6 +136,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -156,6 +169,7 @@ def sync_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetScheduleExecutionsOrder | Unset = "asc",
 ) -> Response[ErrorOut | ExecutionList]:
     """
     Args:
@@ -167,6 +181,7 @@ def sync_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetScheduleExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,6 +200,7 @@ def sync_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -205,6 +221,7 @@ def sync(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetScheduleExecutionsOrder | Unset = "asc",
 ) -> ErrorOut | ExecutionList | None:
     """
     Args:
@@ -216,6 +233,7 @@ def sync(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetScheduleExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -235,6 +253,7 @@ def sync(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -249,6 +268,7 @@ async def asyncio_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetScheduleExecutionsOrder | Unset = "asc",
 ) -> Response[ErrorOut | ExecutionList]:
     """
     Args:
@@ -260,6 +280,7 @@ async def asyncio_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetScheduleExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -278,6 +299,7 @@ async def asyncio_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -296,6 +318,7 @@ async def asyncio(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetScheduleExecutionsOrder | Unset = "asc",
 ) -> ErrorOut | ExecutionList | None:
     """
     Args:
@@ -307,6 +330,7 @@ async def asyncio(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetScheduleExecutionsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -327,5 +351,6 @@ async def asyncio(
             until=until,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

@@ -17,8 +17,11 @@ def _get_kwargs(
     schedule_id: UUID,
     *,
     body: RunNowIn | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -77,6 +80,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = ErrorOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -99,10 +112,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RunNowIn | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RunNowOut]:
     """
     Args:
         schedule_id (UUID):
+        idempotency_key (str | Unset):
         body (RunNowIn | Unset):
 
     Raises:
@@ -116,6 +131,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         schedule_id=schedule_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -130,10 +146,12 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RunNowIn | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RunNowOut | None:
     """
     Args:
         schedule_id (UUID):
+        idempotency_key (str | Unset):
         body (RunNowIn | Unset):
 
     Raises:
@@ -148,6 +166,7 @@ def sync(
         schedule_id=schedule_id,
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -156,10 +175,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RunNowIn | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RunNowOut]:
     """
     Args:
         schedule_id (UUID):
+        idempotency_key (str | Unset):
         body (RunNowIn | Unset):
 
     Raises:
@@ -173,6 +194,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         schedule_id=schedule_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -185,10 +207,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RunNowIn | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RunNowOut | None:
     """
     Args:
         schedule_id (UUID):
+        idempotency_key (str | Unset):
         body (RunNowIn | Unset):
 
     Raises:
@@ -204,5 +228,6 @@ async def asyncio(
             schedule_id=schedule_id,
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -9,6 +9,9 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.delivery_list import DeliveryList
 from ...models.error_out import ErrorOut
+from ...models.get_list_notification_deliveries_order import (
+    GetListNotificationDeliveriesOrder,
+)
 from ...models.get_list_notification_deliveries_status_type_0 import (
     GetListNotificationDeliveriesStatusType0,
 )
@@ -21,6 +24,7 @@ def _get_kwargs(
     status: GetListNotificationDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationDeliveriesOrder | Unset = "asc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -42,6 +46,12 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -84,6 +94,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -108,6 +123,7 @@ def sync_detailed(
     status: GetListNotificationDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationDeliveriesOrder | Unset = "asc",
 ) -> Response[DeliveryList | ErrorOut]:
     """The delivery log: one row per event sent (or to be sent) to this target, with attempts and the last
 
@@ -118,6 +134,7 @@ def sync_detailed(
         status (GetListNotificationDeliveriesStatusType0 | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationDeliveriesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +149,7 @@ def sync_detailed(
         status=status,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -148,6 +166,7 @@ def sync(
     status: GetListNotificationDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationDeliveriesOrder | Unset = "asc",
 ) -> DeliveryList | ErrorOut | None:
     """The delivery log: one row per event sent (or to be sent) to this target, with attempts and the last
 
@@ -158,6 +177,7 @@ def sync(
         status (GetListNotificationDeliveriesStatusType0 | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationDeliveriesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,6 +193,7 @@ def sync(
         status=status,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -183,6 +204,7 @@ async def asyncio_detailed(
     status: GetListNotificationDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationDeliveriesOrder | Unset = "asc",
 ) -> Response[DeliveryList | ErrorOut]:
     """The delivery log: one row per event sent (or to be sent) to this target, with attempts and the last
 
@@ -193,6 +215,7 @@ async def asyncio_detailed(
         status (GetListNotificationDeliveriesStatusType0 | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationDeliveriesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,6 +230,7 @@ async def asyncio_detailed(
         status=status,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -221,6 +245,7 @@ async def asyncio(
     status: GetListNotificationDeliveriesStatusType0 | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationDeliveriesOrder | Unset = "asc",
 ) -> DeliveryList | ErrorOut | None:
     """The delivery log: one row per event sent (or to be sent) to this target, with attempts and the last
 
@@ -231,6 +256,7 @@ async def asyncio(
         status (GetListNotificationDeliveriesStatusType0 | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationDeliveriesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,5 +273,6 @@ async def asyncio(
             status=status,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

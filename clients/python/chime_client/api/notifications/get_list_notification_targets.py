@@ -6,6 +6,9 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
+from ...models.get_list_notification_targets_order import (
+    GetListNotificationTargetsOrder,
+)
 from ...models.notification_target_list import NotificationTargetList
 from ...types import UNSET, Response, Unset
 
@@ -14,6 +17,7 @@ def _get_kwargs(
     *,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationTargetsOrder | Unset = "asc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -26,6 +30,12 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -61,6 +71,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -83,11 +98,13 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationTargetsOrder | Unset = "asc",
 ) -> Response[ErrorOut | NotificationTargetList]:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationTargetsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,6 +117,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -114,11 +132,13 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationTargetsOrder | Unset = "asc",
 ) -> ErrorOut | NotificationTargetList | None:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationTargetsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +152,7 @@ def sync(
         client=client,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -140,11 +161,13 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationTargetsOrder | Unset = "asc",
 ) -> Response[ErrorOut | NotificationTargetList]:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationTargetsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +180,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -169,11 +193,13 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListNotificationTargetsOrder | Unset = "asc",
 ) -> ErrorOut | NotificationTargetList | None:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListNotificationTargetsOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,5 +214,6 @@ async def asyncio(
             client=client,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

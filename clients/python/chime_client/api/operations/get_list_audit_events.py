@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.audit_list import AuditList
 from ...models.error_out import ErrorOut
+from ...models.get_list_audit_events_order import GetListAuditEventsOrder
 from ...types import UNSET, Response, Unset
 
 
@@ -20,6 +21,7 @@ def _get_kwargs(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListAuditEventsOrder | Unset = "desc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -72,6 +74,12 @@ def _get_kwargs(
         json_cursor = cursor
     params["cursor"] = json_cursor
 
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -104,6 +112,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -131,6 +144,7 @@ def sync_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListAuditEventsOrder | Unset = "desc",
 ) -> Response[AuditList | ErrorOut]:
     """
     Args:
@@ -141,6 +155,7 @@ def sync_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListAuditEventsOrder | Unset):  Default: 'desc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,6 +173,7 @@ def sync_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -177,6 +193,7 @@ def sync(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListAuditEventsOrder | Unset = "desc",
 ) -> AuditList | ErrorOut | None:
     """
     Args:
@@ -187,6 +204,7 @@ def sync(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListAuditEventsOrder | Unset):  Default: 'desc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,6 +223,7 @@ def sync(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -218,6 +237,7 @@ async def asyncio_detailed(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListAuditEventsOrder | Unset = "desc",
 ) -> Response[AuditList | ErrorOut]:
     """
     Args:
@@ -228,6 +248,7 @@ async def asyncio_detailed(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListAuditEventsOrder | Unset):  Default: 'desc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -245,6 +266,7 @@ async def asyncio_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -262,6 +284,7 @@ async def asyncio(
     until: datetime.datetime | None | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListAuditEventsOrder | Unset = "desc",
 ) -> AuditList | ErrorOut | None:
     """
     Args:
@@ -272,6 +295,7 @@ async def asyncio(
         until (datetime.datetime | None | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListAuditEventsOrder | Unset):  Default: 'desc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -291,5 +315,6 @@ async def asyncio(
             until=until,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.fixit_in import FixitIn
 from ...models.fixit_out import FixitOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: FixitIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -76,6 +79,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = ErrorOut.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = ErrorOut.from_dict(response.json())
 
@@ -100,6 +108,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: FixitIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | FixitOut]:
     """Retries failed, timed-out, abandoned and missed runs of the window by mode. 200: dry_run or
     completed;
@@ -107,6 +116,7 @@ def sync_detailed(
      202: running, or awaiting_approval (the answer carries the approval token).
 
     Args:
+        idempotency_key (str | Unset):
         body (FixitIn):
 
     Raises:
@@ -119,6 +129,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -132,6 +143,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: FixitIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | FixitOut | None:
     """Retries failed, timed-out, abandoned and missed runs of the window by mode. 200: dry_run or
     completed;
@@ -139,6 +151,7 @@ def sync(
      202: running, or awaiting_approval (the answer carries the approval token).
 
     Args:
+        idempotency_key (str | Unset):
         body (FixitIn):
 
     Raises:
@@ -152,6 +165,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -159,6 +173,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: FixitIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | FixitOut]:
     """Retries failed, timed-out, abandoned and missed runs of the window by mode. 200: dry_run or
     completed;
@@ -166,6 +181,7 @@ async def asyncio_detailed(
      202: running, or awaiting_approval (the answer carries the approval token).
 
     Args:
+        idempotency_key (str | Unset):
         body (FixitIn):
 
     Raises:
@@ -178,6 +194,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -189,6 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: FixitIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | FixitOut | None:
     """Retries failed, timed-out, abandoned and missed runs of the window by mode. 200: dry_run or
     completed;
@@ -196,6 +214,7 @@ async def asyncio(
      202: running, or awaiting_approval (the answer carries the approval token).
 
     Args:
+        idempotency_key (str | Unset):
         body (FixitIn):
 
     Raises:
@@ -210,5 +229,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

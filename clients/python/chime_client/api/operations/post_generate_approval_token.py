@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.approval_token_out import ApprovalTokenOut
 from ...models.error_out import ErrorOut
 from ...models.token_generate_in import TokenGenerateIn
-from ...models.token_out import TokenOut
 from ...types import Response
 
 
@@ -30,9 +30,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorOut | TokenOut | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ApprovalTokenOut | ErrorOut | None:
     if response.status_code == 201:
-        response_201 = TokenOut.from_dict(response.json())
+        response_201 = ApprovalTokenOut.from_dict(response.json())
 
         return response_201
 
@@ -71,13 +73,20 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorOut | TokenOut]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ApprovalTokenOut | ErrorOut]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -90,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TokenGenerateIn,
-) -> Response[ErrorOut | TokenOut]:
+) -> Response[ApprovalTokenOut | ErrorOut]:
     """
     Args:
         body (TokenGenerateIn):
@@ -100,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorOut | TokenOut]
+        Response[ApprovalTokenOut | ErrorOut]
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +127,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TokenGenerateIn,
-) -> ErrorOut | TokenOut | None:
+) -> ApprovalTokenOut | ErrorOut | None:
     """
     Args:
         body (TokenGenerateIn):
@@ -128,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorOut | TokenOut
+        ApprovalTokenOut | ErrorOut
     """
 
     return sync_detailed(
@@ -141,7 +150,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TokenGenerateIn,
-) -> Response[ErrorOut | TokenOut]:
+) -> Response[ApprovalTokenOut | ErrorOut]:
     """
     Args:
         body (TokenGenerateIn):
@@ -151,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorOut | TokenOut]
+        Response[ApprovalTokenOut | ErrorOut]
     """
 
     kwargs = _get_kwargs(
@@ -167,7 +176,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TokenGenerateIn,
-) -> ErrorOut | TokenOut | None:
+) -> ApprovalTokenOut | ErrorOut | None:
     """
     Args:
         body (TokenGenerateIn):
@@ -177,7 +186,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorOut | TokenOut
+        ApprovalTokenOut | ErrorOut
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
+from ...models.get_list_schedules_order import GetListSchedulesOrder
 from ...models.get_list_schedules_schedule_type_type_0 import (
     GetListSchedulesScheduleTypeType0,
 )
@@ -22,8 +23,11 @@ def _get_kwargs(
     workflow_id: None | Unset | UUID = UNSET,
     status: GetListSchedulesStatusType0 | None | Unset = UNSET,
     schedule_type: GetListSchedulesScheduleTypeType0 | None | Unset = UNSET,
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListSchedulesOrder | Unset = "asc",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -55,6 +59,20 @@ def _get_kwargs(
         json_schedule_type = schedule_type
     params["schedule_type"] = json_schedule_type
 
+    json_created_by: None | str | Unset
+    if isinstance(created_by, Unset):
+        json_created_by = UNSET
+    else:
+        json_created_by = created_by
+    params["created_by"] = json_created_by
+
+    json_name: None | str | Unset
+    if isinstance(name, Unset):
+        json_name = UNSET
+    else:
+        json_name = name
+    params["name"] = json_name
+
     params["limit"] = limit
 
     json_cursor: None | str | Unset
@@ -63,6 +81,12 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -98,6 +122,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -121,16 +150,22 @@ def sync_detailed(
     workflow_id: None | Unset | UUID = UNSET,
     status: GetListSchedulesStatusType0 | None | Unset = UNSET,
     schedule_type: GetListSchedulesScheduleTypeType0 | None | Unset = UNSET,
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListSchedulesOrder | Unset = "asc",
 ) -> Response[ErrorOut | ScheduleList]:
     """
     Args:
         workflow_id (None | Unset | UUID):
         status (GetListSchedulesStatusType0 | None | Unset):
         schedule_type (GetListSchedulesScheduleTypeType0 | None | Unset):
+        created_by (None | str | Unset):
+        name (None | str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListSchedulesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,8 +179,11 @@ def sync_detailed(
         workflow_id=workflow_id,
         status=status,
         schedule_type=schedule_type,
+        created_by=created_by,
+        name=name,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = client.get_httpx_client().request(
@@ -161,16 +199,22 @@ def sync(
     workflow_id: None | Unset | UUID = UNSET,
     status: GetListSchedulesStatusType0 | None | Unset = UNSET,
     schedule_type: GetListSchedulesScheduleTypeType0 | None | Unset = UNSET,
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListSchedulesOrder | Unset = "asc",
 ) -> ErrorOut | ScheduleList | None:
     """
     Args:
         workflow_id (None | Unset | UUID):
         status (GetListSchedulesStatusType0 | None | Unset):
         schedule_type (GetListSchedulesScheduleTypeType0 | None | Unset):
+        created_by (None | str | Unset):
+        name (None | str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListSchedulesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,8 +229,11 @@ def sync(
         workflow_id=workflow_id,
         status=status,
         schedule_type=schedule_type,
+        created_by=created_by,
+        name=name,
         limit=limit,
         cursor=cursor,
+        order=order,
     ).parsed
 
 
@@ -196,16 +243,22 @@ async def asyncio_detailed(
     workflow_id: None | Unset | UUID = UNSET,
     status: GetListSchedulesStatusType0 | None | Unset = UNSET,
     schedule_type: GetListSchedulesScheduleTypeType0 | None | Unset = UNSET,
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListSchedulesOrder | Unset = "asc",
 ) -> Response[ErrorOut | ScheduleList]:
     """
     Args:
         workflow_id (None | Unset | UUID):
         status (GetListSchedulesStatusType0 | None | Unset):
         schedule_type (GetListSchedulesScheduleTypeType0 | None | Unset):
+        created_by (None | str | Unset):
+        name (None | str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListSchedulesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,8 +272,11 @@ async def asyncio_detailed(
         workflow_id=workflow_id,
         status=status,
         schedule_type=schedule_type,
+        created_by=created_by,
+        name=name,
         limit=limit,
         cursor=cursor,
+        order=order,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -234,16 +290,22 @@ async def asyncio(
     workflow_id: None | Unset | UUID = UNSET,
     status: GetListSchedulesStatusType0 | None | Unset = UNSET,
     schedule_type: GetListSchedulesScheduleTypeType0 | None | Unset = UNSET,
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListSchedulesOrder | Unset = "asc",
 ) -> ErrorOut | ScheduleList | None:
     """
     Args:
         workflow_id (None | Unset | UUID):
         status (GetListSchedulesStatusType0 | None | Unset):
         schedule_type (GetListSchedulesScheduleTypeType0 | None | Unset):
+        created_by (None | str | Unset):
+        name (None | str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListSchedulesOrder | Unset):  Default: 'asc'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,7 +321,10 @@ async def asyncio(
             workflow_id=workflow_id,
             status=status,
             schedule_type=schedule_type,
+            created_by=created_by,
+            name=name,
             limit=limit,
             cursor=cursor,
+            order=order,
         )
     ).parsed

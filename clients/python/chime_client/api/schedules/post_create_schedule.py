@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.schedule_create import ScheduleCreate
 from ...models.schedule_out import ScheduleOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: ScheduleCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -56,6 +59,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = ErrorOut.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = ErrorOut.from_dict(response.json())
 
@@ -65,6 +73,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_415 = ErrorOut.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -87,9 +105,11 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ScheduleCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | ScheduleOut]:
     """
     Args:
+        idempotency_key (str | Unset):
         body (ScheduleCreate):
 
     Raises:
@@ -102,6 +122,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -115,9 +136,11 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ScheduleCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | ScheduleOut | None:
     """
     Args:
+        idempotency_key (str | Unset):
         body (ScheduleCreate):
 
     Raises:
@@ -131,6 +154,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -138,9 +162,11 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ScheduleCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | ScheduleOut]:
     """
     Args:
+        idempotency_key (str | Unset):
         body (ScheduleCreate):
 
     Raises:
@@ -153,6 +179,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -164,9 +191,11 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ScheduleCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | ScheduleOut | None:
     """
     Args:
+        idempotency_key (str | Unset):
         body (ScheduleCreate):
 
     Raises:
@@ -181,5 +210,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
+from ...models.get_list_workflows_order import GetListWorkflowsOrder
 from ...models.workflow_list import WorkflowList
 from ...types import UNSET, Response, Unset
 
@@ -14,6 +15,9 @@ def _get_kwargs(
     *,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListWorkflowsOrder | Unset = "asc",
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -26,6 +30,26 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    json_order: str | Unset = UNSET
+    if not isinstance(order, Unset):
+        json_order = order
+
+    params["order"] = json_order
+
+    json_created_by: None | str | Unset
+    if isinstance(created_by, Unset):
+        json_created_by = UNSET
+    else:
+        json_created_by = created_by
+    params["created_by"] = json_created_by
+
+    json_name: None | str | Unset
+    if isinstance(name, Unset):
+        json_name = UNSET
+    else:
+        json_name = name
+    params["name"] = json_name
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -61,6 +85,11 @@ def _parse_response(
 
         return response_403
 
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -83,11 +112,17 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListWorkflowsOrder | Unset = "asc",
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
 ) -> Response[ErrorOut | WorkflowList]:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListWorkflowsOrder | Unset):  Default: 'asc'.
+        created_by (None | str | Unset):
+        name (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -100,6 +135,9 @@ def sync_detailed(
     kwargs = _get_kwargs(
         limit=limit,
         cursor=cursor,
+        order=order,
+        created_by=created_by,
+        name=name,
     )
 
     response = client.get_httpx_client().request(
@@ -114,11 +152,17 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListWorkflowsOrder | Unset = "asc",
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
 ) -> ErrorOut | WorkflowList | None:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListWorkflowsOrder | Unset):  Default: 'asc'.
+        created_by (None | str | Unset):
+        name (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +176,9 @@ def sync(
         client=client,
         limit=limit,
         cursor=cursor,
+        order=order,
+        created_by=created_by,
+        name=name,
     ).parsed
 
 
@@ -140,11 +187,17 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListWorkflowsOrder | Unset = "asc",
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
 ) -> Response[ErrorOut | WorkflowList]:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListWorkflowsOrder | Unset):  Default: 'asc'.
+        created_by (None | str | Unset):
+        name (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,6 +210,9 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         limit=limit,
         cursor=cursor,
+        order=order,
+        created_by=created_by,
+        name=name,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -169,11 +225,17 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    order: GetListWorkflowsOrder | Unset = "asc",
+    created_by: None | str | Unset = UNSET,
+    name: None | str | Unset = UNSET,
 ) -> ErrorOut | WorkflowList | None:
     """
     Args:
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset):
+        order (GetListWorkflowsOrder | Unset):  Default: 'asc'.
+        created_by (None | str | Unset):
+        name (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,5 +250,8 @@ async def asyncio(
             client=client,
             limit=limit,
             cursor=cursor,
+            order=order,
+            created_by=created_by,
+            name=name,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.workflow_in import WorkflowIn
 from ...models.workflow_out import WorkflowOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: WorkflowIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -51,6 +54,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_403
 
+    if response.status_code == 409:
+        response_409 = ErrorOut.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = ErrorOut.from_dict(response.json())
 
@@ -60,6 +68,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_415 = ErrorOut.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -82,9 +100,11 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: WorkflowIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WorkflowOut]:
     """
     Args:
+        idempotency_key (str | Unset):
         body (WorkflowIn):
 
     Raises:
@@ -97,6 +117,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -110,9 +131,11 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: WorkflowIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WorkflowOut | None:
     """
     Args:
+        idempotency_key (str | Unset):
         body (WorkflowIn):
 
     Raises:
@@ -126,6 +149,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -133,9 +157,11 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: WorkflowIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WorkflowOut]:
     """
     Args:
+        idempotency_key (str | Unset):
         body (WorkflowIn):
 
     Raises:
@@ -148,6 +174,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -159,9 +186,11 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: WorkflowIn,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WorkflowOut | None:
     """
     Args:
+        idempotency_key (str | Unset):
         body (WorkflowIn):
 
     Raises:
@@ -176,5 +205,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

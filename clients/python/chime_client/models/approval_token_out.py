@@ -8,11 +8,11 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="TokenOut")
+T = TypeVar("T", bound="ApprovalTokenOut")
 
 
 @_attrs_define
-class TokenOut:
+class ApprovalTokenOut:
     """
     Attributes:
         approval_id (UUID):
@@ -92,7 +92,7 @@ class TokenOut:
 
         token = d.pop("token")
 
-        token_out = cls(
+        approval_token_out = cls(
             approval_id=approval_id,
             execution_ids=execution_ids,
             expires_at=expires_at,
@@ -100,8 +100,8 @@ class TokenOut:
             token=token,
         )
 
-        token_out.additional_properties = d
-        return token_out
+        approval_token_out.additional_properties = d
+        return approval_token_out
 
     @property
     def additional_keys(self) -> list[str]:
