@@ -18,7 +18,8 @@ class ClientCreated:
     """
     Attributes:
         client_id (UUID):
-        client_secret (str): shown once: only its hash is stored
+        client_secret (None | str): shown once: only its hash is stored (null when an Idempotency-Key replays the
+            creation: the secret is never kept in the clear)
         community_id (int):
         created_at (datetime.datetime):
         created_by (None | str):
@@ -31,7 +32,7 @@ class ClientCreated:
     """
 
     client_id: UUID
-    client_secret: str
+    client_secret: None | str
     community_id: int
     created_at: datetime.datetime
     created_by: None | str
@@ -46,6 +47,7 @@ class ClientCreated:
     def to_dict(self) -> dict[str, Any]:
         client_id = str(self.client_id)
 
+        client_secret: None | str
         client_secret = self.client_secret
 
         community_id = self.community_id
@@ -97,7 +99,12 @@ class ClientCreated:
         d = dict(src_dict)
         client_id = UUID(d.pop("client_id"))
 
-        client_secret = d.pop("client_secret")
+        def _parse_client_secret(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        client_secret = _parse_client_secret(d.pop("client_secret"))
 
         community_id = d.pop("community_id")
 
