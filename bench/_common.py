@@ -159,7 +159,8 @@ class ServiceProcess:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
             "DATABASE_URL": database_url, "JWT_SECRET": BENCH_SECRET, "PORT": str(self.port),
             "HOST": "127.0.0.1", "INSTANCE_ID": name, "LOG_LEVEL": "WARNING", "WORKERS": "1",
-            "SHUTDOWN_GRACE_SECONDS": "2", **env,
+            # The per-principal rate limit would answer the load generators' single token with 429s.
+            "SHUTDOWN_GRACE_SECONDS": "2", "RATE_LIMIT_PER_SECOND": "0", **env,
         }
         self.proc: subprocess.Popen | None = None
         self.popen_at = 0.0
