@@ -211,7 +211,7 @@ async def measure(dsn: str, repeat: int, only: list[str] | None = None) -> list[
             ("audit, since + until (an hour)", "GET", "/hub/audit?since=" + quote(
                 (datetime.now(UTC) - timedelta(hours=3)).isoformat()) + "&until=" + quote(
                 (datetime.now(UTC) - timedelta(hours=2)).isoformat()), None),
-            ("audit, an old page (cursor)", "GET", f"/hub/audit?cursor={encode_cursor(deep_audit)}", None),
+            ("audit, an old page (cursor)", "GET", f"/hub/audit?cursor={encode_cursor(deep_audit, 'desc')}", None),
         ]
         form = {"schedule_type": "cron", "cron_expression": "0 9 * * 1-5", "timezone": "Europe/Berlin"}
         if only:
