@@ -9,9 +9,10 @@ other) with `sub = client:<id>` and a `cid` claim. Revocation: `LiveClients` ans
 live?" from PostgreSQL and remembers the answer for REVOCATION_CACHE_SECONDS per process, so a revoked
 client's tokens fail within that many seconds everywhere (and at the latest when they expire).
 
-Wrong secrets are counted per client and minute in `client_auth_failures`, shared by every process; at
-CLIENT_AUTH_MAX_FAILURES in the current minute the endpoint answers 429 (with Retry-After) without looking
-at the secret, so a brute force gets 10 guesses a minute against 2**256.
+Wrong secrets are counted per client and minute in `client_auth_failures`, shared by every process, under the
+counter row's lock (concurrent guesses queue); at CLIENT_AUTH_MAX_FAILURES in the current minute the endpoint
+answers 429 (with Retry-After) without looking at the secret, so a brute force gets 10 guesses a minute against
+2**256, however many it sends at once.
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ def check_scopes(scopes: list[str], field: str = "scopes") -> list[str]:
                                code="unknown_scope")
     return sorted(set(scopes))
 
+
+
+# This minute's counter for a client, created at 0 and locked until the transaction ends.
+_HOLD_FAILURES_SQL = """
+INSERT INTO client_auth_failures (client_id, window_start, failures) VALUES ($1, $2, 0)
+ON CONFLICT (client_id, window_start) DO UPDATE SET failures = client_auth_failures.failures
+RETURNING failures
+"""
+
+_COUNT_FAILURE_SQL = ("UPDATE client_auth_failures SET failures = failures + 1"
+                      " WHERE client_id = $1 AND window_start = $2")
+
+# Earlier minutes no longer limit anything: each exchange clears its client's, so the table holds a row per client.
+_FORGET_OLDER_SQL = "DELETE FROM client_auth_failures WHERE client_id = $1 AND window_start < $2"
 
 class OAuthError(ApiError):
     """An RFC 6749 §5.2 error: `error` is the RFC's code (also the project's `code`), `error_description` says
@@ -186,15 +201,20 @@ class ClientService:
             hash_secret(secret)  # about the same work as for a known id
             raise invalid_client()
         window = datetime.now(UTC).replace(second=0, microsecond=0)
-        failures = await self.dal.fetchval(
-            "SELECT failures FROM client_auth_failures WHERE client_id = $1 AND window_start = $2",
-            client_id, window) or 0
         limit = self.settings.client_auth_max_failures
+        async with self.dal.transaction() as conn:
+            # Locks this minute's counter row (as services/approvals/attempts.hold does): concurrent guesses for
+            # one client queue here, and each sees the failures of those before it, so no burst gets past `limit`.
+            failures = await conn.fetchval(_HOLD_FAILURES_SQL, client_id, window)
+            await conn.execute(_FORGET_OLDER_SQL, client_id, window)
+            right = failures < limit and hmac.compare_digest(hash_secret(secret), bytes(row["secret_hash"]))
+            if failures < limit and not right:
+                await conn.execute(_COUNT_FAILURE_SQL, client_id, window)
+        # Raised after the commit: a refused guess still leaves its count behind.
         if failures >= limit:
             retry = (window + timedelta(minutes=1) - datetime.now(UTC)).total_seconds()
             raise TooManyFailures(retry, limit)
-        if not hmac.compare_digest(hash_secret(secret), bytes(row["secret_hash"])):
-            await self._count_failure(client_id, window)
+        if not right:
             log.info("client authentication failed", extra={"event_type": "auth", "action": "client_credentials",
                                                             "result": "invalid_client",
                                                             "data": {"client_id": str(client_id)}})
@@ -202,15 +222,6 @@ class ClientService:
         if row["revoked_at"] is not None:
             raise invalid_client("the client was revoked")
         return row
-
-    async def _count_failure(self, client_id: UUID, window: datetime) -> None:
-        async with self.dal.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO client_auth_failures (client_id, window_start, failures) VALUES ($1, $2, 1)"
-                " ON CONFLICT (client_id, window_start) DO UPDATE SET failures = client_auth_failures.failures + 1",
-                client_id, window)
-            await conn.execute("DELETE FROM client_auth_failures WHERE client_id = $1 AND window_start < $2",
-                               client_id, window)
 
     def issue_token(self, row: asyncpg.Record, requested: str | None) -> dict[str, Any]:
         """A token with the client's scopes, or the subset `requested` names (RFC 6749 §3.3)."""
