@@ -17,7 +17,7 @@ bp = Blueprint("clients", __name__, url_prefix="/api/v1/clients")
 
 
 @bp.post("")
-@idempotent(secret_fields=("client_secret",))
+@idempotent(secret_fields=("client_secret",), created=("clients", "client_id"))
 @requires("admin")
 @tag(["clients"])
 @validate_request(ClientIn)

@@ -9,6 +9,10 @@ Put it right under the route decorator, above the operation's `@requires` (whose
 
 The scope is checked before the key is looked up, so a token without it never gets another caller's stored
 answer. Without the header the handler runs as before.
+
+`created=(service, id_field)` on a create whose object can be deleted: a replay first re-reads the object
+(`services().<service>.get_row(principal, id)`); one deleted since answers 409 `idempotency_key_resource_gone`
+instead of a 201 naming an object that is no longer there.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from uuid import UUID
 
 from quart import Response, current_app, request
 
 from controllers.deps import caller, services
+from services.errors import Conflict, NotFound
 from services.idempotency import HEADER, REPLAYED_HEADER, REPLAYED_HEADERS, Stored, check_key, request_hash
 from services.openapi import IDEMPOTENT_ATTRIBUTE, SCOPE_ATTRIBUTE
 
@@ -44,7 +50,18 @@ def _without_secrets(body: bytes, fields: tuple[str, ...]) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
-def idempotent(secret_fields: tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
+async def _check_still_there(created: tuple[str, str], principal: Any, body: bytes) -> None:
+    service, field = created
+    object_id = json.loads(body)[field]
+    try:
+        await getattr(services(), service).get_row(principal, UUID(object_id))
+    except NotFound:
+        raise Conflict(f"the object this Idempotency-Key created ({field} {object_id}) was deleted since; send a "
+                       "new key to create another", code="idempotency_key_resource_gone") from None
+
+
+def idempotent(secret_fields: tuple[str, ...] = (),
+               created: tuple[str, str] | None = None) -> Callable[[Callable], Callable]:
     def decorator(func: Callable) -> Callable:
         scope = getattr(func, SCOPE_ATTRIBUTE, None)
         if scope is None:
@@ -61,6 +78,8 @@ def idempotent(secret_fields: tuple[str, ...] = ()) -> Callable[[Callable], Call
             keys = services().idempotency
             outcome = await keys.begin(principal.community_id, key, digest, principal.user_id)
             if isinstance(outcome, Stored):
+                if created is not None and outcome.status == 201:
+                    await _check_still_there(created, principal, outcome.body)
                 log.info("idempotent replay", extra={"event_type": "idempotency", "action": "replay",
                                                      "result": outcome.status})
                 response = Response(outcome.body, status=outcome.status, headers=outcome.headers)

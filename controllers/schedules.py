@@ -37,7 +37,7 @@ bp = Blueprint("schedules", __name__, url_prefix="/api/v1/schedules")
 
 
 @bp.post("")
-@idempotent()
+@idempotent(created=("schedules", "schedule_id"))
 @requires("schedules:write")
 @tag(["schedules"])
 @validate_request(ScheduleCreate)

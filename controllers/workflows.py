@@ -27,7 +27,7 @@ bp = Blueprint("workflows", __name__, url_prefix="/api/v1/workflows")
 
 
 @bp.post("")
-@idempotent()
+@idempotent(created=("workflows", "workflow_id"))
 @requires("workflows:write")
 @tag(["workflows"])
 @validate_request(WorkflowIn)

@@ -7,6 +7,7 @@ with the key polls the row until the winner stores its response (`completed`), t
 * same key, same request (SHA-256 of method, path with query, canonical JSON body) within KEY_TTL → the
   stored status, body and headers (ETag, Location), with `Idempotent-Replayed: true`; nothing runs again;
 * same key, different request → 422 `idempotency_key_reused`;
+* a replayed create whose object was deleted since → 409 `idempotency_key_resource_gone` (controllers/idempotent.py);
 * only 2xx answers are stored: an error answer (4xx or 5xx, raised or returned) wrote nothing, so the key is
   released (row deleted) and a corrected retry runs;
 * a winner that died leaves its row `in_progress`; past `locked_until` (LOCK_SECONDS) the next request takes

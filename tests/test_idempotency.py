@@ -53,6 +53,32 @@ async def test_same_key_different_body_is_422_and_writes_nothing(client, auth, c
     assert await count(chime, "workflow_executions") == 0
 
 
+async def test_a_replayed_create_of_a_deleted_object_is_409_not_a_201_naming_it(client, auth, chime) -> None:
+    """Seen by the fuzzer: create with a key, delete, the same create again -> a 201 for an object whose GET is
+    404. Now the replay re-reads the object and answers 409 `idempotency_key_resource_gone`; nothing is created."""
+    admin = auth(scope="admin workflows:read workflows:write schedules:read schedules:write")
+    wf = await (await client.post("/api/v1/workflows", json=WF, headers=keyed(admin, "wf"))).get_json()
+    schedule = {"workflow_id": wf["workflow_id"], "name": "s",
+                "schedule_config": {"schedule_type": "interval", "interval_seconds": 3600}}
+    sc = await (await client.post("/api/v1/schedules", json=schedule, headers=keyed(admin, "sc"))).get_json()
+    cl = await (await client.post("/api/v1/clients", json={"name": "bot", "scopes": ["schedules:read"]},
+                                  headers=keyed(admin, "cl"))).get_json()
+    creates = [("/api/v1/workflows", WF, "wf", f"/api/v1/workflows/{wf['workflow_id']}"),
+               ("/api/v1/schedules", schedule, "sc", f"/api/v1/schedules/{sc['schedule_id']}"),
+               ("/api/v1/clients", {"name": "bot", "scopes": ["schedules:read"]}, "cl",
+                f"/api/v1/clients/{cl['client_id']}")]
+    for path, body, key, _location in creates:  # still there: an ordinary replay
+        again = await client.post(path, json=body, headers=keyed(admin, key))
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true", path
+    for path, body, key, location in reversed(creates):
+        assert (await client.delete(location, headers=admin)).status_code in (200, 204), location
+        again = await client.post(path, json=body, headers=keyed(admin, key))
+        payload = await again.get_json()
+        assert again.status_code == 409 and payload["code"] == "idempotency_key_resource_gone", (path, payload)
+    assert await count(chime, "workflows") == 0 and await count(chime, "workflow_schedules") == 0
+    assert await chime.dal.fetchval("SELECT count(*) FROM api_clients WHERE revoked_at IS NULL") == 0
+
+
 async def test_keys_are_per_community(client, auth, chime) -> None:
     one = await client.post("/api/v1/workflows", json=WF, headers=keyed(auth(1), "shared"))
     two = await client.post("/api/v1/workflows", json=WF, headers=keyed(auth(2), "shared"))
