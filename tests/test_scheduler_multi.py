@@ -67,6 +67,25 @@ async def test_two_instances_never_duplicate_and_share_work(database_url, header
     assert all(r["fired_at"] >= r["scheduled_for"] and r["trigger"] == "schedule" for r in rows)
 
 
+async def test_a_burst_is_claimed_by_several_loops_exactly_once(database_url, headers) -> None:
+    """80 fires due at one instant, 5 per claim batch: full batches start more claim loops in the process, and
+    SKIP LOCKED keeps them apart, so each fire is one row."""
+    async with instances(database_url, n=1, CLAIM_BATCH="5") as [(a, chime_a)]:
+        wf = await make_workflow(a, headers)
+        at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        ids = [(await make_schedule(a, headers, wf, {"schedule_type": "one_time", "scheduled_time": at.isoformat()}
+                                    ))["schedule_id"] for _ in range(80)]
+
+        async def all_fired() -> list:
+            rows = await chime_a.dal.fetch("SELECT schedule_id, scheduled_for, status FROM workflow_executions")
+            return rows if len(rows) >= 80 else []
+
+        rows = await wait_for(all_fired, timeout=30)
+        assert chime_a.runtime.peak_claim_loops >= 2
+    assert sorted(str(r["schedule_id"]) for r in rows) == sorted(ids)  # one row each: none missing, none twice
+    assert {(r["scheduled_for"], r["status"]) for r in rows} == {(at, "completed")}
+
+
 async def test_lifecycle_across_instances(database_url, headers) -> None:
     async with instances(database_url) as [(a, chime_a), (b, _)]:
         wf = await make_workflow(a, headers)
