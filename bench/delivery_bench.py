@@ -1,12 +1,13 @@
 """End-to-end delivery benchmark: fires whose work arrives, measured where the user sees it (a webhook arriving).
 
-    .venv/bin/python bench/delivery_bench.py [--rate 2000] [--duration 60] [--workers 1,2] [--quick]
+    .venv/bin/python bench/delivery_bench.py [--rate 2000] [--duration 60] [--workers 1,2,2+api] [--quick]
 
 For each WORKERS value: a fresh database (embedded PostgreSQL, data in .data/bench-pg) with N = rate interval-1s
 schedules (anchors spread evenly over a second) whose one workflow POSTs `${execution.scheduled_for}`,
 `${execution.execution_id}` and `${schedule.schedule_id}` to a receiver running in its own process
 (bench/receiver.py, a minimal asyncio HTTP server). The service (`python app.py serve`, ALLOWED_HOSTS=127.0.0.1)
-runs for `duration` seconds; the first 5 s are warm-up. Reported:
+runs for `duration` seconds; the first 5 s are warm-up. A run named `2+api` splits the roles: the same
+WORKERS=2 process with ROLE=worker, and a ROLE=api process that the API probe talks to. Reported:
 - deliveries/s (fires of the measured window that arrived, per second of the window; in brackets the arrivals
   divided by their own time span), delivery lateness p50/p95/p99/max (arrival - scheduled_for), duplicates
   (per execution and per fire), fires without a delivery (by execution status), `started_at - fired_at` p99;
@@ -261,35 +262,44 @@ def rss_per_process(svc: ServiceProcess) -> list[float]:
         return []
 
 
-async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, duration: int,
+async def run_one(pg: PgServer, receiver: Receiver, spec: str, rate: int, duration: int,
                   extra_env: dict[str, str], probe_rate: float) -> dict[str, Any]:
-    dsn = await pg.create_database(f"delivery{workers}")
+    """`spec`: "N" runs one `app.py serve` with WORKERS=N (ROLE=all); "N+api" runs it with ROLE=worker beside a
+    second process with ROLE=api that serves the API probe (the roles an operator splits on a real cluster)."""
+    workers, split = int(spec.split("+")[0]), spec.endswith("+api")
+    dsn = await pg.create_database(f"delivery{workers}{'api' if split else ''}")
     try:
         await migrate(dsn)
         conn = await asyncpg.connect(dsn)
         try:
+            roles = {"ROLE": "worker"} if split else {}
             svc = ServiceProcess(dsn, f"delivery-w{workers}", LOG_DIR, WORKERS=str(workers),
-                                 ALLOWED_HOSTS="127.0.0.1", DB_POOL_MAX="20", **extra_env)
+                                 ALLOWED_HOSTS="127.0.0.1", DB_POOL_MAX="20", **{**roles, **extra_env})
             svc.start()
+            procs = [svc]
+            if split:
+                procs.append(ServiceProcess(dsn, f"delivery-w{workers}-api", LOG_DIR, ROLE="api",
+                                            ALLOWED_HOSTS="127.0.0.1", **extra_env).start())
             print(f"  service pid {svc.proc.pid}", file=sys.stderr, flush=True)  # for py-spy
             try:
-                await svc.wait_ready()
+                for proc in procs:
+                    await proc.wait_ready()
                 start = datetime.fromtimestamp(int(time.time()) + 4, UTC)
                 ids = await load(conn, receiver, rate, start)
                 wid = await conn.fetchval("SELECT workflow_id FROM workflows LIMIT 1")
                 await receiver.get("/reset")
                 lo, hi = start + timedelta(seconds=WARMUP), start + timedelta(seconds=duration)
                 postmaster = await postmaster_pid(dsn)
-                meters = {"service": CpuMeter(lambda: tree(svc.proc.pid)),
+                meters = {"service": CpuMeter(lambda: [pid for proc in procs for pid in tree(proc.proc.pid)]),
                           "postgres": CpuMeter(lambda: children(postmaster)),
                           "receiver": CpuMeter(lambda: tree(receiver.proc and receiver.proc.pid))}
                 await asyncio.sleep(max(0.0, (lo - datetime.now(UTC)).total_seconds()))
                 for m in meters.values():
                     m.start()
                 counters_lo = await db_counters(conn)
-                probe = asyncio.create_task(api_probe(svc.url, ids, wid, duration - WARMUP - 2, probe_rate))
+                probe = asyncio.create_task(api_probe(procs[-1].url, ids, wid, duration - WARMUP - 2, probe_rate))
                 await asyncio.sleep((hi - datetime.now(UTC)).total_seconds() / 2)
-                rss = rss_per_process(svc)
+                rss = [mb for proc in procs for mb in rss_per_process(proc)]
                 await probe
                 await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()))
                 for m in meters.values():
@@ -298,7 +308,7 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
                 await asyncio.sleep(3)  # last arrivals
                 got = await receiver.get(f"/stats?from={lo.timestamp()}&to={hi.timestamp()}")
             finally:
-                stop_all([svc])
+                stop_all(procs)
             rows = await conn.fetch(
                 "SELECT status, fired_at, started_at FROM workflow_executions"
                 " WHERE scheduled_for >= $1 AND scheduled_for < $2 AND trigger <> 'retry'", lo, hi)
@@ -309,7 +319,7 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
     statuses = Counter(r["status"] for r in rows)
     waits = [(r["started_at"] - r["fired_at"]).total_seconds() * 1000 for r in rows if r["started_at"]]
     expected = rate * (duration - WARMUP)
-    return {"workers": workers, "rate": rate, "fires_expected": expected, "executions": len(rows),
+    return {"workers": spec, "rate": rate, "fires_expected": expected, "executions": len(rows),
             "statuses": dict(statuses), "receiver": got, "slot_wait_ms": pcts(waits, (50, 99)), "api": probe.result(),
             "rss_mb": rss, "undelivered": expected - got["distinct_fires"],
             # fires of the window that arrived, per second of the window: the offered rate when all of them did
@@ -322,7 +332,7 @@ async def run_one(pg: PgServer, receiver: Receiver, workers: int, rate: int, dur
             "cpu_us_per_fire": {k: m.seconds / max(1, len(rows)) * 1e6 for k, m in meters.items()},
             # database work per fire: transactions, rows inserted, row versions written by updates (HOT or not)
             "db_per_fire": {k: (counters_hi[k] - counters_lo[k]) / max(1, len(rows)) for k in counters_lo},
-            "service_errors": svc.error_lines()[:3]}
+            "service_errors": [line for proc in procs for line in proc.error_lines()][:3]}
 
 
 def table(results: dict[str, Any]) -> str:
@@ -337,7 +347,7 @@ def table(results: dict[str, Any]) -> str:
         skipped = r["statuses"].get("skipped", 0)
         dup = g["duplicate_executions"] + g["duplicate_fires"]
         w = r["workers"]
-        target = w == 2
+        target = w in ("2", "2+api")
         rows += [
             (f"WORKERS={w}", "deliveries/s (by arrival span)", f"{rate:,.0f} ({g['per_s'] or 0:,.0f})",
              "2,000" if target else "", _ok(rate >= 0.995 * 2000) if target else ""),
@@ -375,7 +385,7 @@ def _ok(good: bool) -> str:
     return "ok" if good else "MISSED"
 
 
-async def main_async(rate: int, duration: int, workers: list[int], extra_env: dict[str, str],
+async def main_async(rate: int, duration: int, workers: list[str], extra_env: dict[str, str],
                      probe_rate: float) -> dict[str, Any]:
     receiver = Receiver()
     await receiver.start()
@@ -404,7 +414,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=int, default=2000, help="interval-1s schedules (fires/s)")
     parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--workers", default="1,2,2+api",
+                        help="runs: N = WORKERS=N; N+api = WORKERS=N with ROLE=worker plus a ROLE=api process")
     parser.add_argument("--quick", action="store_true", help="rate 300 for 15 s")
     parser.add_argument("--probe-rate", type=float, default=50,
                         help="API requests/s during the load (0: none, so the CPU figures are the deliveries' alone)")
@@ -414,7 +425,7 @@ def main() -> None:
     extra_env = dict(item.split("=", 1) for item in args.env)
     rate, duration = (300, 15) if args.quick else (args.rate, args.duration)
     started = time.time()
-    results = asyncio.run(main_async(rate, duration, [int(w) for w in args.workers.split(",")], extra_env,
+    results = asyncio.run(main_async(rate, duration, args.workers.split(","), extra_env,
                                       args.probe_rate))
     env = environment()
     pg = results["postgres"]
