@@ -340,7 +340,7 @@ def tune_gc() -> None:
     Every run allocates many short-lived objects, and at the default threshold (700) a generation-0 collection
     runs every few runs; the modules and objects built at start-up are moved out of the collector's sight
     (freeze), and collections run every 50,000 net allocations. In the delivery benchmark (2,000 webhooks/s,
-    2 workers) this took the API's GET p99 from ~86-111 to ~44-57 ms. Only serving processes do this; the
+    2 workers) this took the API's GET p99 from ~86-116 to ~44-57 ms. Only serving processes do this; the
     test suite's in-process apps keep Python's defaults."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
