@@ -211,7 +211,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     secret = _opt(env, "JWT_SECRET")
     if algorithm.startswith("HS"):
         if not secret:
-            raise ConfigError("JWT_SECRET is required (`python3 dev.py start` writes a random one to .env, or set it yourself)")
+            raise ConfigError("JWT_SECRET is required (`python3 dev.py start` writes a random one to .env, "
+                              "or set it yourself)")
         if len(secret) < 32:
             raise ConfigError("JWT_SECRET must be at least 32 characters")
     elif not public_key:
