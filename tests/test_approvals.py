@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -209,6 +209,13 @@ async def test_undecided_runs_and_tokens_expire(database_url, token) -> None:
         row = await chime_a.dal.fetchrow("SELECT error, finished_at FROM workflow_executions WHERE execution_id = $1",
                                          uuid.UUID(eid))
         assert "not approved within 1 s" in row["error"] and row["finished_at"] is not None
+        # The token was issued after `eid` was fired, so its own second may not be over yet on a loaded machine.
+        expires = datetime.fromisoformat(token_body["expires_at"])
+
+        async def token_past_its_expiry() -> bool:
+            return datetime.now(UTC) > expires
+
+        await wait_for(token_past_its_expiry, timeout=5)
         resp = await a.post(APPROVE, headers=ops, json={"token": token_body["token"], "action": "approve"})
         body = await resp.get_json()
         assert resp.status_code == 410 and body["status"] == "expired" and body["code"] == "token_expired"
