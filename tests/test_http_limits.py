@@ -84,8 +84,11 @@ def test_oversize_chunked_body_gets_413_and_connection_close(live: ServiceProces
 
     conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
     try:
-        conn.request("POST", "/api/v1/workflows", body=chunks(), encode_chunked=True,
-                     headers={"Authorization": bearer, "Content-Type": "application/json"})
+        try:
+            conn.request("POST", "/api/v1/workflows", body=chunks(), encode_chunked=True,
+                         headers={"Authorization": bearer, "Content-Type": "application/json"})
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the client sent it all; the answer is still readable
         assert_413_closes(conn.getresponse())
         follow_up_works(conn, bearer)
     finally:
