@@ -194,7 +194,7 @@ async def test_revocation_fails_tokens_within_the_cache_window(client, chime, ad
     assert resp.status_code == 200 and (await resp.get_json())["status"] == "revoked"
     assert await chime.dal.fetchval("SELECT revoked_at IS NOT NULL FROM api_clients WHERE client_id = $1::uuid",
                                     made["client_id"])
-    deadline = time.monotonic() + 1.0 + 0.5  # REVOCATION_CACHE_SECONDS=1, plus slack for a slow machine
+    deadline = time.monotonic() + 1.0 + 2.0  # REVOCATION_CACHE_SECONDS=1, plus slack for a loaded machine
     while True:
         resp = await client.get("/api/v1/schedules", headers=headers)
         if resp.status_code == 401:
