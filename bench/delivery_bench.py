@@ -342,7 +342,7 @@ def table(results: dict[str, Any]) -> str:
     for r in results["runs"]:
         g = r["receiver"]
         late = g["late_ms"]
-        rate = r.get("delivered_per_s", g["per_s"] or 0)
+        rate = r["delivered_per_s"]
         ratio = rate / ref if ref else 0
         skipped = r["statuses"].get("skipped", 0)
         dup = g["duplicate_executions"] + g["duplicate_fires"]
