@@ -21,6 +21,13 @@ async def schedule_changed(conn: asyncpg.Connection, schedule_id: UUID, due: dat
     await conn.execute("SELECT pg_notify($1, $2)", CHANGES, payload)
 
 
+def schedule_changed_sql(channel_param: str, row: str) -> str:
+    """The same NOTIFY as `schedule_changed`, as an SQL expression over `row`'s schedule_id and next_due_at, for a
+    statement that writes the row and announces it in one round trip."""
+    return (f"pg_notify({channel_param}, {row}.schedule_id::text || CASE WHEN {row}.next_due_at IS NULL THEN ''"
+            f" ELSE ' ' || extract(epoch FROM {row}.next_due_at)::text END)")
+
+
 async def cancel_requested(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:
     if execution_ids:
         await conn.execute("SELECT pg_notify($1, x::text) FROM unnest($2::uuid[]) AS x", CANCEL, execution_ids)

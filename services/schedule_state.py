@@ -312,27 +312,37 @@ async def manual_fire(conn: asyncpg.Connection, row: asyncpg.Record, now: dateti
     return ex_id, status, result
 
 
+_CREATE_SQL = f"""
+WITH ins AS (
+    INSERT INTO workflow_schedules (schedule_id, workflow_id, community_id, name, schedule_type, cron_expression,
+        interval_seconds, scheduled_time, rrule, timezone, start_at, end_at, anchor_at, max_executions,
+        jitter_seconds, grace_period_seconds, overlap_policy, context_data, next_execution_at, next_due_at,
+        created_by, updated_by, created_at, updated_at, event_type, event_filter)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22,
+        $22, $23, $24
+    WHERE EXISTS (SELECT 1 FROM workflows WHERE workflow_id = $2 AND community_id = $3)
+    RETURNING *)
+SELECT ins.*, NULL::text AS last_status
+FROM ins, LATERAL (SELECT {notify.schedule_changed_sql("$25", "ins")}) AS announced
+"""
+
+
 async def create(conn: asyncpg.Connection, *, schedule_id: UUID, workflow_id: UUID, community_id: int,
                  name: str | None, config: Mapping[str, Any], anchor: datetime, context: dict[str, Any],
-                 user_id: str, now: datetime) -> asyncpg.Record:
-    """Create: active, due at the first fire from now (validation guaranteed there is one)."""
+                 user_id: str, now: datetime) -> asyncpg.Record | None:
+    """Create: active, due at the first fire from now (validation guaranteed there is one). None when the
+    community has no such workflow. One round trip: the workflow check, the insert and its NOTIFY; the row comes
+    back shaped like a read (`last_status`)."""
     nxt = first_fire(spec_from(config, anchor), now)
-    row = await conn.fetchrow(
-        "INSERT INTO workflow_schedules (schedule_id, workflow_id, community_id, name, schedule_type,"
-        " cron_expression, interval_seconds, scheduled_time, rrule, timezone, start_at, end_at, anchor_at,"
-        " max_executions, jitter_seconds, grace_period_seconds, overlap_policy, context_data,"
-        " next_execution_at, next_due_at, created_by, updated_by, created_at, updated_at, event_type, event_filter)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
-        " $21, $21, $22, $22, $23, $24) RETURNING *",
+    return await conn.fetchrow(
+        _CREATE_SQL,
         schedule_id, workflow_id, community_id, name, config["schedule_type"], config["cron_expression"],
         config["interval_seconds"], config["scheduled_time"], config["rrule"], config["timezone"],
         config["start_at"], config["end_at"], anchor, config["max_executions"], config["jitter_seconds"],
         config["grace_period_seconds"], config["overlap_policy"], context, nxt,
         due_at(schedule_id, nxt, config["jitter_seconds"]), user_id, now, config.get("event_type"),
-        config.get("event_filter"),
+        config.get("event_filter"), notify.CHANGES,
     )
-    await notify.schedule_changed(conn, schedule_id, row["next_due_at"])
-    return row
 
 
 def timing_changed(row: Mapping[str, Any], config: Mapping[str, Any], anchor: datetime) -> bool:

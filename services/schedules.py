@@ -150,12 +150,12 @@ class ScheduleService:
                 workflow_id = (await insert_workflow(conn, principal, body.workflow))["workflow_id"]
             else:
                 workflow_id = body.workflow_id
-                await self._workflow_exists(conn, principal, workflow_id)
-            row = await schedule_state.create(
+            out = await schedule_state.create(
                 conn, schedule_id=uuid4(), workflow_id=workflow_id, community_id=principal.community_id,
                 name=body.name, config=cfg.model_dump(), anchor=spec.anchor, context=context,
                 user_id=principal.user_id, now=now)
-            out = await self._read(conn, principal.community_id, row["schedule_id"])
+            if out is None:
+                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
             await audit.record(conn, principal, "schedule.create", "schedule", out["schedule_id"], None, out, at=now)
             return out
 

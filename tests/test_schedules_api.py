@@ -159,6 +159,43 @@ async def test_unknown_workflow_is_404(chime, client, auth) -> None:
     assert await count_schedules(chime) == 0
 
 
+async def test_create_announces_its_due_instant(chime, client, auth, workflow, settings) -> None:
+    """The workflow check, the insert and the NOTIFY other processes wake up by are one statement: the payload
+    carries the due instant (so a listener adds a wake-up without a query); a refused create announces nothing."""
+    import asyncio
+
+    import asyncpg
+
+    from services import notify
+
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(settings.database_url)
+    await listener.add_listener(notify.CHANGES, lambda *args: heard.put_nowait(args[3]))
+    try:
+        resp, body = await create(client, auth(), workflow["workflow_id"], {"schedule_type": "interval",
+                                                                            "interval_seconds": 90})
+        assert resp.status_code == 201, body
+        payload = await asyncio.wait_for(heard.get(), 5)
+        assert payload.split(" ")[0] == body["schedule_id"]
+        due = await chime.dal.fetchval("SELECT next_due_at FROM workflow_schedules WHERE schedule_id = $1",
+                                       uuid.UUID(body["schedule_id"]))
+        assert notify.parse_change(payload) == pytest.approx(due.timestamp(), abs=1e-6)
+
+        event = await create(client, auth(), workflow["workflow_id"], {"schedule_type": "event",
+                                                                        "event_type": "member.joined"})
+        assert event[0].status_code == 201, event[1]
+        payload = await asyncio.wait_for(heard.get(), 5)
+        assert payload == event[1]["schedule_id"] and notify.parse_change(payload) is None
+
+        for other in (str(uuid.uuid4()), workflow["workflow_id"]):  # unknown, and another community's
+            resp, body = await create(client, auth(community=2), other, cron())
+            assert resp.status_code == 404 and body["code"] == "workflow_not_found", body
+        await asyncio.sleep(0.2)
+        assert heard.empty() and await count_schedules(chime) == 2
+    finally:
+        await listener.close()
+
+
 async def test_transport_errors(chime, client, auth) -> None:
     headers = auth()
     resp = await client.post("/api/v1/schedules", data=b'{"workflow_id": ', headers={
