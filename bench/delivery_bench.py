@@ -14,7 +14,9 @@ WORKERS=2 process with ROLE=worker, and a ROLE=api process that the API probe ta
 - in the same run, a plain aiohttp client posting to the same receiver at concurrency 50 (the practical limit
   on this machine) and the ratio of the two rates;
 - API `GET /schedules/{id}` and `POST /schedules` p50/p99 at 50 requests/s while the load runs;
-- RSS of each service process;
+- RSS of each service process; the whole machine's busy share over the window (tails grow steeply near 100%);
+- the capacity the measured CPU per delivery implies (cores / µs of service + PostgreSQL + receiver per delivery)
+  and its ratio to the plain client: with the offered rate below capacity, the measured rate cannot show it;
 - CPU per delivery (µs) over the measured window, per component: the service processes (the `app.py serve`
   process and its hypercorn worker children), PostgreSQL (every child of the embedded server's postmaster:
   backends, WAL writer, checkpointer, autovacuum) and the receiver; and the plain aiohttp client's own CPU per
@@ -122,6 +124,25 @@ class CpuMeter:
         after = self._sample()
         self.seconds = sum(v - self.before.get(pid, 0.0) for pid, v in after.items())
         return self.seconds
+
+
+class MachineMeter:
+    """The whole machine's busy share between `start()` and `stop()` (every process and the kernel): how close to
+    saturation a run was, which decides its tail latencies."""
+
+    def __init__(self) -> None:
+        self.before = psutil.cpu_times()
+        self.busy = 0.0
+
+    def start(self) -> None:
+        self.before = psutil.cpu_times()
+
+    def stop(self) -> float:
+        after = psutil.cpu_times()
+        total = sum(after) - sum(self.before)
+        idle = (after.idle - self.before.idle) + (getattr(after, "iowait", 0) - getattr(self.before, "iowait", 0))
+        self.busy = (total - idle) / total if total > 0 else 0.0
+        return self.busy
 
 
 _DB_COUNTERS_SQL = """
@@ -293,7 +314,9 @@ async def run_one(pg: PgServer, receiver: Receiver, spec: str, rate: int, durati
                 meters = {"service": CpuMeter(lambda: [pid for proc in procs for pid in tree(proc.proc.pid)]),
                           "postgres": CpuMeter(lambda: children(postmaster)),
                           "receiver": CpuMeter(lambda: tree(receiver.proc and receiver.proc.pid))}
+                machine = MachineMeter()
                 await asyncio.sleep(max(0.0, (lo - datetime.now(UTC)).total_seconds()))
+                machine.start()
                 for m in meters.values():
                     m.start()
                 counters_lo = await db_counters(conn)
@@ -304,6 +327,7 @@ async def run_one(pg: PgServer, receiver: Receiver, spec: str, rate: int, durati
                 await asyncio.sleep(max(0.0, (hi - datetime.now(UTC)).total_seconds()))
                 for m in meters.values():
                     m.stop()
+                machine.stop()
                 counters_hi = await db_counters(conn)
                 await asyncio.sleep(3)  # last arrivals
                 got = await receiver.get(f"/stats?from={lo.timestamp()}&to={hi.timestamp()}")
@@ -328,6 +352,7 @@ async def run_one(pg: PgServer, receiver: Receiver, spec: str, rate: int, durati
             # µs of CPU per delivery over the window [lo, hi): deliveries counted by scheduled_for in that window
             "cpu_us_per_delivery": {k: m.seconds / max(1, got["deliveries"]) * 1e6 for k, m in meters.items()},
             "cpu_seconds": {k: round(m.seconds, 2) for k, m in meters.items()},
+            "machine_busy": machine.busy,
             # per fire (every execution row of the window, skipped ones too): the fairer figure when saturated
             "cpu_us_per_fire": {k: m.seconds / max(1, len(rows)) * 1e6 for k, m in meters.items()},
             # database work per fire: transactions, rows inserted, row versions written by updates (HOT or not)
@@ -344,6 +369,10 @@ def table(results: dict[str, Any]) -> str:
         late = g["late_ms"]
         rate = r["delivered_per_s"]
         ratio = rate / ref if ref else 0
+        per_delivery = r["cpu_us_per_delivery"]
+        # deliveries/s the machine's cores would carry at this run's CPU cost per delivery (service + PostgreSQL +
+        # receiver): what the plain client's rate compares with when the offered load is below it
+        capacity = (psutil.cpu_count() or 1) * 1e6 / max(1.0, sum(per_delivery.values()))
         skipped = r["statuses"].get("skipped", 0)
         dup = g["duplicate_executions"] + g["duplicate_fires"]
         w = r["workers"]
@@ -360,6 +389,10 @@ def table(results: dict[str, Any]) -> str:
             ("", "started_at - fired_at p50/p99/max ms", "/".join(_ms(v) for v in r["slot_wait_ms"].values()), "", ""),
             ("", "vs plain aiohttp (c=50)", f"{ratio:.0%} of {ref:,.0f}/s", ">= 50 %" if target else "",
              _ok(ratio >= 0.5) if target else ""),
+            ("", "capacity at this CPU per delivery (cores / µs)", f"{capacity:,.0f}/s = {capacity / ref:.0%} of plain"
+             if ref else "-", "", ""),
+            ("", "machine CPU busy over the window", f"{r.get('machine_busy', 0):.0%} of {psutil.cpu_count()} cores",
+             "", ""),
             ("", "API GET p50/p99/max ms", "/".join(_ms(v) for v in r["api"]["get_ms"].values()),
              "p99 <= 50" if target else "", _ok((r["api"]["get_ms"].get("p99") or 1e9) <= 50) if target else ""),
             ("", "API POST p50/p99/max ms", "/".join(_ms(v) for v in r["api"]["post_ms"].values()),
