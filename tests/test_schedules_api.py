@@ -175,6 +175,8 @@ async def test_create_announces_its_due_instant(chime, client, auth, workflow, s
         resp, body = await create(client, auth(), workflow["workflow_id"], {"schedule_type": "interval",
                                                                             "interval_seconds": 90})
         assert resp.status_code == 201, body
+        read = await client.get(f"/api/v1/schedules/{body['schedule_id']}", headers=auth())
+        assert await read.get_json() == body  # the create's row is shaped like a read: nothing missing or extra
         payload = await asyncio.wait_for(heard.get(), 5)
         assert payload.split(" ")[0] == body["schedule_id"]
         due = await chime.dal.fetchval("SELECT next_due_at FROM workflow_schedules WHERE schedule_id = $1",
