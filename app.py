@@ -346,9 +346,9 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def served_app() -> Quart:
-    """What each hypercorn worker process serves (WORKERS > 1)."""
-    application = create_app()
+def served_app(settings: Settings | None = None) -> Quart:
+    """What a serving process serves: hypercorn's workers call it with no settings (WORKERS > 1)."""
+    application = create_app(settings)
     tune_gc()
     return application
 
@@ -376,9 +376,7 @@ def serve(settings: Settings) -> None:
 
         prepare_directory(os.environ["PROMETHEUS_MULTIPROC_DIR"])  # set by the operator for one worker too
 
-    application = create_app(settings)
-    tune_gc()
-    main = hypercorn_serve(application, _hypercorn_config(settings))
+    main = hypercorn_serve(served_app(settings), _hypercorn_config(settings))
     if settings.event_loop == "uvloop":
         import uvloop
 

@@ -17,6 +17,7 @@ from services.dal import AsyncDAL
 from services.engine import dry_run as dry_refs
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.pagination import Order, by_order, decode_cursor, page
+from services.workflows import workflow_not_found
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
@@ -77,7 +78,7 @@ class ExecutionService:
             wf = await conn.fetchrow("SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2",
                                      workflow_id, principal.community_id)
             if wf is None:
-                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+                raise workflow_not_found(workflow_id)
             if wf["status"] != "active":
                 raise Conflict(f"workflow {workflow_id} is {wf['status']}", code="workflow_inactive")
             warnings = _dry_run_warnings(wf["definition"], mock_outputs) if dry_run else []

@@ -26,7 +26,7 @@ from services.schedule_state import CONFIG_FIELDS, Fired
 from services.schemas import ScheduleConfig, ScheduleCreate, SchedulePatch, ScheduleReplace
 from services.timing import ScheduleSpec, TimingError, describe, next_fire_times, spec_from_row, to_local
 from services.timing.rules import check_config, check_context
-from services.workflows import insert_workflow, require_valid
+from services.workflows import insert_workflow, require_valid, workflow_not_found
 
 if TYPE_CHECKING:
     from services.scheduler.runtime import SchedulerRuntime
@@ -97,7 +97,7 @@ class ScheduleService:
             "SELECT 1 FROM workflows WHERE workflow_id = $1 AND community_id = $2", workflow_id, principal.community_id
         )
         if not found:
-            raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+            raise workflow_not_found(workflow_id)
 
     async def list(self, principal: Principal, *, workflow_id: UUID | None, status: str | None,
                    schedule_type: str | None, limit: int, cursor: str | None, order: Order = "asc",
@@ -155,7 +155,7 @@ class ScheduleService:
                 name=body.name, config=cfg.model_dump(), anchor=spec.anchor, context=context,
                 user_id=principal.user_id, now=now)
             if out is None:
-                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+                raise workflow_not_found(workflow_id)
             await audit.record(conn, principal, "schedule.create", "schedule", out["schedule_id"], None, out, at=now)
             return out
 

@@ -17,6 +17,11 @@ from services.pagination import Order, decode_cursor, keyset, like_prefix, page
 from services.schemas import WorkflowIn
 
 
+def workflow_not_found(workflow_id: Any) -> NotFound:
+    """The answer for a workflow the caller's community does not have (absent, or another community's)."""
+    return NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+
+
 def workflow_out(row: asyncpg.Record) -> dict[str, Any]:
     out = dict(row)
     out["has_hmac_secret"] = bool(out.pop("hmac_secret", None))
@@ -60,7 +65,7 @@ class WorkflowService:
             "SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2", workflow_id, principal.community_id
         )
         if row is None:
-            raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+            raise workflow_not_found(workflow_id)
         return row
 
     async def create(self, principal: Principal, body: WorkflowIn) -> asyncpg.Record:
@@ -88,7 +93,7 @@ class WorkflowService:
                 "SELECT * FROM workflows WHERE workflow_id = $1 AND community_id = $2 FOR UPDATE",
                 workflow_id, principal.community_id)
             if before is None:
-                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+                raise workflow_not_found(workflow_id)
             if if_match is not None and if_match != before["version"]:
                 raise PreconditionFailed(f"workflow {workflow_id} has changed; If-Match {if_match} is stale")
             # hmac_secret is write-only: leaving it out keeps the stored one.
@@ -110,7 +115,7 @@ class WorkflowService:
                 workflow_id, principal.community_id,
             )
             if row is None:
-                raise NotFound(f"workflow {workflow_id} not found", code="workflow_not_found")
+                raise workflow_not_found(workflow_id)
             if if_match is not None and if_match != row["version"]:
                 raise PreconditionFailed(f"workflow {workflow_id} is at version {row['version']}, not {if_match}")
             live = await conn.fetchval(
