@@ -6,9 +6,14 @@ then a crash loses them and the reaper ends the run `abandoned` once the lease e
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import re
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
+
+import asyncpg
 
 from services import metrics
 from services.dal import AsyncDAL
@@ -18,6 +23,30 @@ from services.firing import Owner
 
 log = logging.getLogger("chime.executions")
 ERROR_MAX = 4000
+# What PostgreSQL refuses in text and jsonb: the NUL character and lone UTF-16 surrogates (a response may carry
+# either as a JSON escape). asyncpg reports its own encoding failures as InterfaceError-based DataError.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_REFUSED_VALUE = (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError)
+
+
+def storable(value: Any) -> Any:
+    """A copy PostgreSQL can store: NUL and lone surrogates in strings (keys too) become U+FFFD."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
+
+
+def _storable_result(result: Result) -> Result:
+    return dataclasses.replace(result, output=storable(result.output), error=storable(result.error))
+
+
+def _storable_step(step: StepRecord) -> StepRecord:
+    return dataclasses.replace(step, input=storable(step.input), output=storable(step.output),
+                               error=storable(step.error))
 
 
 def _merge(old: Result | None, new: Result) -> Result:
@@ -102,15 +131,18 @@ class ExecutionWriter:
         for epoch, result in batch.values():
             by_epoch.setdefault(epoch, []).append(result)
         try:
-            async with self.dal.transaction() as conn:
-                await write_steps(conn, steps)  # before the results, so a finished run shows all its steps
-                refused: list[UUID] = []
-                written: list = []
-                for epoch, results in by_epoch.items():
-                    rows, lost = await write_results(conn, results, Owner(self.instance_id, epoch),
-                                                     datetime.now(UTC))
-                    written += rows
-                    refused += lost
+            try:
+                written, refused = await self._write(steps, by_epoch)
+            except _REFUSED_VALUE:
+                # A value PostgreSQL cannot store would fail every later flush too (the rows are put back), so
+                # the batch is written once more with such characters replaced; checking every value up front
+                # would cost every run what a rare response costs.
+                log.warning("run output with characters PostgreSQL cannot store; replaced by U+FFFD", extra={
+                    "event_type": "execution", "action": "write", "result": "sanitized",
+                    "count": len(steps) + len(batch)})
+                written, refused = await self._write(
+                    [(eid, at, _storable_step(step)) for eid, at, step in steps],
+                    {epoch: [_storable_result(r) for r in results] for epoch, results in by_epoch.items()})
         except BaseException:
             self._steps[:0] = steps
             for key, value in batch.items():  # put back, newer changes win
@@ -127,6 +159,19 @@ class ExecutionWriter:
                                "count": len(refused)})
         if not self._pending and not self._steps:
             self._idle.set()
+
+    async def _write(self, steps: list[tuple[UUID, datetime, StepRecord]],
+                     by_epoch: dict[int, list[Result]]) -> tuple[list, list[UUID]]:
+        """One transaction: the steps first, so a finished run shows all its steps; then each epoch's results."""
+        refused: list[UUID] = []
+        written: list = []
+        async with self.dal.transaction() as conn:
+            await write_steps(conn, steps)
+            for epoch, results in by_epoch.items():
+                rows, lost = await write_results(conn, results, Owner(self.instance_id, epoch), datetime.now(UTC))
+                written += rows
+                refused += lost
+        return written, refused
 
     async def drained(self) -> None:
         await self._idle.wait()

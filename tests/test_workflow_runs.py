@@ -81,6 +81,24 @@ async def test_manual_execute_dry_run_and_hmac(client, auth) -> None:
         assert "topsecret" not in str(detail["steps"])  # secrets never reach step history
 
 
+async def test_a_response_postgresql_cannot_store_does_not_stall_the_writer(chime, client, auth) -> None:
+    """A NUL or a lone surrogate in a response (JSON escapes) is refused by text and jsonb columns. The writer
+    batches every run's result: one such value used to fail every later flush, so no run of the process ended."""
+    headers = auth()
+    with LocalServer() as server:
+        wf = await make_workflow(client, headers, chain(node("hook", "action_webhook", method="GET",
+                                                             url=f"{server.base}/unstorable")))
+        plain = await make_workflow(client, headers, chain(node("hook", "action_webhook", method="GET",
+                                                                url=f"{server.base}/status/200")))
+        first = await client.post(f"/api/v1/workflows/{wf}/execute", headers=headers, json={})
+        detail = await _execution(client, headers, (await first.get_json())["execution_id"])
+        assert detail["status"] == "completed", detail
+        body = detail["steps"][-1]["output"]["body"]
+        assert body == {"text": "a\ufffdb", "lone": "x\ufffdy", "k\ufffd": 1}
+        second = await client.post(f"/api/v1/workflows/{plain}/execute", headers=headers, json={})
+        assert (await _execution(client, headers, (await second.get_json())["execution_id"]))["status"] == "completed"
+
+
 async def test_definition_errors_name_the_node(client, auth) -> None:
     headers = auth()
     bad = {"nodes": [node("t", "trigger_manual"), node("x", "action_teleport")],
