@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import os
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -63,6 +64,7 @@ def multiprocess_dir() -> str | None:
 
 def render() -> bytes:
     """The exposition: every worker's values when in multiprocess mode, else this process's."""
+    flush()
     directory = multiprocess_dir()
     if directory is None:
         return generate_latest(REGISTRY)
@@ -114,13 +116,44 @@ def _alive(pid: int) -> bool:
 
 # --- recording, called by the owners ---------------------------------------------------------------------------
 
+def _observe_many(histogram: Histogram, values: Iterable[float]) -> None:
+    """Histogram.observe for a batch: one increment per bucket touched and one of the sum, instead of two per
+    value. In multiprocess mode each is a locked write to this worker's file, which cost ~3% of a worker's CPU
+    at 1,000 runs/s. Buckets as prometheus-client fills them: the first upper bound >= the value."""
+    bounds = histogram._upper_bounds
+    counts = [0] * len(bounds)
+    total = 0.0
+    for value in values:
+        counts[bisect_left(bounds, value)] += 1
+        total += value
+    if not any(counts):
+        return
+    for bucket, n in zip(histogram._buckets, counts, strict=True):
+        if n:
+            bucket.inc(n)
+    histogram._sum.inc(total)
+
+
+_queue_waits: list[float] = []
+
+
+def flush() -> None:
+    """Records what this process buffered (queue waits): called by the writer's flush, the sampler and render."""
+    if _queue_waits:
+        waits = _queue_waits[:]
+        _queue_waits.clear()
+        _observe_many(QUEUE_WAIT, waits)
+
+
 def fired(fires: Iterable[tuple[str, str, float]]) -> None:
     """(trigger, status, lateness seconds) of each execution row a committed claim or run-now inserted."""
     counts: dict[tuple[str, str], int] = {}
-    for trigger, status, lateness in fires:
+    lateness: list[float] = []
+    for trigger, status, late in fires:
         counts[trigger, status] = counts.get((trigger, status), 0) + 1
         if trigger in FIRST_ATTEMPTS:
-            FIRE_LATENESS.observe(max(lateness, 0.0))
+            lateness.append(max(late, 0.0))
+    _observe_many(FIRE_LATENESS, lateness)
     for (trigger, status), n in counts.items():  # one labelled increment per kind, not per fire (bursts)
         FIRES.labels(trigger, status).inc(n)
 
@@ -133,18 +166,22 @@ def claimed(count: int, seconds: float) -> None:
 def runs_written(rows: Iterable[Mapping[str, Any]]) -> None:
     """Execution rows the writer committed; only final statuses count."""
     counts: dict[str, int] = {}
+    durations: list[float] = []
     for row in rows:
         status = row["status"]
         if status in ENDED:
             counts[status] = counts.get(status, 0) + 1
             if row["duration_ms"] is not None:
-                RUN_DURATION.observe(row["duration_ms"] / 1000)
+                durations.append(row["duration_ms"] / 1000)
+    _observe_many(RUN_DURATION, durations)
     for status, n in counts.items():  # one labelled increment per status per batch, not per run
         RUNS.labels(status).inc(n)
+    flush()
 
 
 def queue_wait(seconds: float) -> None:
-    QUEUE_WAIT.observe(max(seconds, 0.0))
+    """Buffered until the next flush (the writer's, within 50 ms while runs go on)."""
+    _queue_waits.append(max(seconds, 0.0))
 
 
 def status_class(status: int | None) -> str:
@@ -154,8 +191,14 @@ def status_class(status: int | None) -> str:
 def outbound_hook(client: str) -> Callable[[int | None], None]:
     """What an Outbound calls after each attempt: the HTTP status, or None when no answer came."""
 
+    children: dict[str, Any] = {}  # labels() per attempt cost more than the increment itself
+
     def observe(status: int | None) -> None:
-        OUTBOUND.labels(client, status_class(status)).inc()
+        key = status_class(status)
+        child = children.get(key)
+        if child is None:
+            child = children[key] = OUTBOUND.labels(client, key)
+        child.inc()
 
     return observe
 

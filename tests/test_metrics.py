@@ -164,3 +164,23 @@ def test_dead_workers_leave_the_live_gauges(tmp_path, monkeypatch) -> None:
     left = sorted(p.name for p in tmp_path.iterdir())
     # The dead worker's live gauge is gone; its counter stays (its counts still count); the living keep theirs.
     assert left == sorted([f"counter_{dead_pid}.db", f"counter_{os.getpid()}.db", f"gauge_livesum_{os.getpid()}.db"])
+
+
+def test_batched_observations_equal_one_by_one() -> None:
+    """A batch lands in exactly the buckets, count and sum that one observe() per value gives."""
+    from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+    from services.metrics import LATENCY_BUCKETS, _observe_many
+
+    values = [0.0, 0.001, 0.0010001, 0.004, 0.25, 0.2500001, 7.0, 299.9, 300.0, 1e9]
+    one, many = CollectorRegistry(), CollectorRegistry()
+    by_one = Histogram("chime_test_by_one", "t", buckets=LATENCY_BUCKETS, registry=one)
+    by_many = Histogram("chime_test_by_many", "t", buckets=LATENCY_BUCKETS, registry=many)  # own file entries
+    for v in values:
+        by_one.observe(v)
+    _observe_many(by_many, values)
+    _observe_many(by_many, [])  # an empty batch writes nothing
+    got = {(n.replace("by_many", "by_one"), lab): v for (n, lab), v in samples(generate_latest(many).decode()).items()
+           if not n.endswith("_created")}
+    assert got == {k: v for k, v in samples(generate_latest(one).decode()).items() if not k[0].endswith("_created")}
+    assert got[("chime_test_by_one_bucket", (("le", "0.001"),))] == 2 and got[("chime_test_by_one_count", ())] == 10

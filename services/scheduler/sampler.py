@@ -16,6 +16,7 @@ class MetricsSampler(Duty):
         self.dal = dal
 
     async def run_once(self) -> None:
+        metrics.flush()
         metrics.sweep_dead_processes()
         pool = self.dal.pool
         if pool is not None:
