@@ -142,6 +142,8 @@ class LocalServer:
             self._send(h, 200, {"success": True, "result": {"echo": seen.json()}})
         elif path == "/api/v1/send-message":
             self._send(h, 200, {"sent": True, "message_id": "m-1"})
+        elif path == "/deep":  # valid JSON nested deeper than Python's parser goes
+            self._send(h, 200, raw=b"[" * 1_200 + b"]" * 1_200)
         elif path == "/unstorable":  # JSON escapes PostgreSQL cannot store: a NUL, a lone surrogate
             self._send(h, 200, raw=b'{"text": "a\\u0000b", "lone": "x\\ud800y", "k\\u0000": 1}')
         elif path == "/text":

@@ -47,6 +47,16 @@ async def test_webhook_text_response_and_string_body(server: LocalServer) -> Non
     assert server.seen("/text")[-1].body == b"raw 1"
 
 
+async def test_json_response_nested_too_deep_is_kept_as_text(server: LocalServer) -> None:
+    """The parser's recursion limit once made such a response an internal error of the run."""
+    d = chain(hook(f"{server.base}/deep", method="GET"))
+    async with engine() as eng:
+        r = await eng.execute(req(d))
+    assert r.status == "completed", r.error
+    body = by_id(r)["w"].output["body"]
+    assert body == "[" * 1_200 + "]" * 1_200
+
+
 async def test_unexpected_status_fails_node(server: LocalServer) -> None:
     async with engine() as eng:
         r = await eng.execute(req(chain(hook(f"{server.base}/status/404"))))

@@ -633,6 +633,6 @@ def decode_body(raw: bytes, content_type: str) -> Any:
     if "json" in ctype:
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested deeper than the parser goes: kept as text, not a crash
             return text
     return text
