@@ -15,17 +15,22 @@ CANCEL = "chime_cancel"  # "<execution_id>": stop this run wherever it runs
 QUEUE = "chime_queue"  # "": unowned pending work (buffered fires, retries) may be takeable
 
 
+def _changed_payload(schedule_id: str, due: str) -> str:
+    """The CHANGES payload as SQL over two expressions: the one format both senders use."""
+    return (f"{schedule_id}::text || CASE WHEN {due} IS NULL THEN ''"
+            f" ELSE ' ' || extract(epoch FROM {due})::text END")
+
+
 async def schedule_changed(conn: asyncpg.Connection, schedule_id: UUID, due: datetime | None) -> None:
     # The due instant lets each process add a wake-up without a query.
-    payload = f"{schedule_id} {due.timestamp()}" if due is not None else str(schedule_id)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANGES, payload)
+    await conn.execute(f"SELECT pg_notify($1, {_changed_payload('$2::uuid', '$3::timestamptz')})",
+                       CHANGES, schedule_id, due)
 
 
 def schedule_changed_sql(channel_param: str, row: str) -> str:
     """The same NOTIFY as `schedule_changed`, as an SQL expression over `row`'s schedule_id and next_due_at, for a
     statement that writes the row and announces it in one round trip."""
-    return (f"pg_notify({channel_param}, {row}.schedule_id::text || CASE WHEN {row}.next_due_at IS NULL THEN ''"
-            f" ELSE ' ' || extract(epoch FROM {row}.next_due_at)::text END)")
+    return f"pg_notify({channel_param}, {_changed_payload(f'{row}.schedule_id', f'{row}.next_due_at')})"
 
 
 async def cancel_requested(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:
