@@ -12,7 +12,7 @@ WORKERS=2 process with ROLE=worker, and a ROLE=api process that the API probe ta
   divided by their own time span), delivery lateness p50/p95/p99/max (arrival - scheduled_for), duplicates
   (per execution and per fire), fires without a delivery (by execution status), `started_at - fired_at` p99;
 - in the same run, a plain aiohttp client posting to the same receiver at concurrency 50 (the practical limit
-  on this machine) and the ratio of the two rates;
+  on this machine) for 10 s right before each scenario, and the ratio of the two rates;
 - API `GET /schedules/{id}` and `POST /schedules` p50/p99 at 50 requests/s while the load runs;
 - RSS of each service process; the whole machine's busy share over the window (tails grow steeply near 100%);
 - the capacity the measured CPU per delivery implies (cores / µs of service + PostgreSQL + receiver per delivery)
@@ -362,9 +362,8 @@ async def run_one(pg: PgServer, receiver: Receiver, spec: str, rate: int, durati
 
 def table(results: dict[str, Any]) -> str:
     rows = []
-    ref = results["plain_aiohttp_per_s"]
-    ref_cpu = results.get("plain_aiohttp_cpu", {}).get("client_us")
     for r in results["runs"]:
+        ref, ref_cpu = r["plain_aiohttp_per_s"], r["plain_aiohttp_cpu"].get("client_us")
         g = r["receiver"]
         late = g["late_ms"]
         rate = r["delivered_per_s"]
@@ -425,13 +424,16 @@ async def main_async(rate: int, duration: int, workers: list[str], extra_env: di
     pg = PgServer(ROOT / ".data" / "bench-pg")
     results: dict[str, Any] = {"postgres": await pg.describe(), "runs": []}
     try:
-        results["plain_aiohttp_cpu"] = {}
-        results["plain_aiohttp_per_s"] = await plain_aiohttp(receiver, 10, 50, results["plain_aiohttp_cpu"])
         results["plain_aiohttp_c10_per_s"] = await plain_aiohttp(receiver, 5, 10)
         for w in workers:
+            # The reference is taken again right before each run: on a shared machine it moved by 2x between
+            # runs minutes apart (7,900 and 16,600/s, at the same CPU per request), so each run is compared with
+            # its own.
+            cpu: dict[str, float] = {}
+            ref = await plain_aiohttp(receiver, 10, 50, cpu)
             print(f"[{time.strftime('%H:%M:%S')}] WORKERS={w} ...", file=sys.stderr, flush=True)
-            results["runs"].append(await run_one(pg, receiver, w, rate, duration, extra_env,
-                                                   probe_rate))
+            run = await run_one(pg, receiver, w, rate, duration, extra_env, probe_rate)
+            results["runs"].append({**run, "plain_aiohttp_per_s": ref, "plain_aiohttp_cpu": cpu})
     finally:
         for name in list(pg.created):
             try:
