@@ -27,18 +27,26 @@ from services.scheduler.duty import DatabaseHealth, Duty
 
 log = logging.getLogger("chime.scheduler")
 
-_REGISTER_SQL = """
-INSERT INTO scheduler_instances (instance_id, hostname, pid, role, epoch, expires_at)
-VALUES ($1, $2, $3, $4, nextval('scheduler_lease_epoch_seq'), now() + $5::interval)
-ON CONFLICT (instance_id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, role = EXCLUDED.role,
-    epoch = EXCLUDED.epoch, expires_at = EXCLUDED.expires_at, started_at = now(), heartbeat_at = now()
-RETURNING epoch
+# Both answer with the other live instances too (the statement's snapshot does not see its own write): the ring
+# that wake-up slots are taken from (services/scheduler/runtime.py).
+_OTHERS = "ARRAY(SELECT instance_id FROM scheduler_instances WHERE expires_at > now() AND instance_id <> $1)"
+
+_REGISTER_SQL = f"""
+WITH reg AS (
+    INSERT INTO scheduler_instances (instance_id, hostname, pid, role, epoch, expires_at)
+    VALUES ($1, $2, $3, $4, nextval('scheduler_lease_epoch_seq'), now() + $5::interval)
+    ON CONFLICT (instance_id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, role = EXCLUDED.role,
+        epoch = EXCLUDED.epoch, expires_at = EXCLUDED.expires_at, started_at = now(), heartbeat_at = now()
+    RETURNING epoch)
+SELECT epoch, {_OTHERS} AS others FROM reg
 """
 
-_RENEW_SQL = """
-UPDATE scheduler_instances SET heartbeat_at = now(), expires_at = now() + $3::interval
-WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()
-RETURNING epoch
+_RENEW_SQL = f"""
+WITH renewed AS (
+    UPDATE scheduler_instances SET heartbeat_at = now(), expires_at = now() + $3::interval
+    WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()
+    RETURNING epoch)
+SELECT epoch, {_OTHERS} AS others FROM renewed
 """
 
 _VALID_SQL = "SELECT 1 FROM scheduler_instances WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()"
@@ -62,6 +70,12 @@ class Lease(Duty):
         self.renewed = 0.0  # monotonic time of the last renewal's answer
         self.on_fenced: list[Callable[[], None]] = []  # called once per fencing episode
         self._fenced = True
+        self.ring: tuple[str, ...] = (instance_id,)  # the live instances, sorted, as of the last renewal
+
+    @property
+    def slot(self) -> tuple[int, int]:
+        """(this instance's place in the ring, the ring's size): the wake-up slots this process takes."""
+        return self.ring.index(self.instance_id), len(self.ring)
 
     @property
     def owner(self) -> Owner | None:
@@ -73,10 +87,10 @@ class Lease(Duty):
         return self.epoch > 0 and time.monotonic() - self.renewed < self.lease_seconds / 2
 
     async def register(self) -> None:
-        self.epoch = await self.dal.fetchval(_REGISTER_SQL, self.instance_id, socket.gethostname(), os.getpid(),
-                                             self.role, timedelta(seconds=self.lease_seconds),
-                                             timeout=self.interval)
-        self._renewed()
+        row = await self.dal.fetchrow(_REGISTER_SQL, self.instance_id, socket.gethostname(), os.getpid(),
+                                      self.role, timedelta(seconds=self.lease_seconds), timeout=self.interval)
+        self.epoch = row["epoch"]
+        self._renewed(row["others"])
         log.info("lease registered", extra={"event_type": "scheduler", "action": "lease", "result": "registered",
                                             "instance_id": self.instance_id, "data": {"epoch": self.epoch}})
 
@@ -84,9 +98,9 @@ class Lease(Duty):
         if self.epoch == 0:
             await self.register()
             return
-        epoch = await self.dal.fetchval(_RENEW_SQL, self.instance_id, self.epoch,
-                                        timedelta(seconds=self.lease_seconds), timeout=self.interval)
-        if epoch is None:
+        row = await self.dal.fetchrow(_RENEW_SQL, self.instance_id, self.epoch,
+                                      timedelta(seconds=self.lease_seconds), timeout=self.interval)
+        if row is None:
             # Expired (and perhaps reaped) while we were away: its runs are the reaper's now.
             log.warning("lease expired; registering a new epoch", extra={
                 "event_type": "scheduler", "action": "lease", "result": "expired", "instance_id": self.instance_id,
@@ -94,10 +108,11 @@ class Lease(Duty):
             self.fence()
             await self.register()
             return
-        self._renewed()
+        self._renewed(row["others"])
 
-    def _renewed(self) -> None:
+    def _renewed(self, others: list[str]) -> None:
         self.renewed = time.monotonic()
+        self.ring = tuple(sorted({self.instance_id, *others}))
         if self._fenced:
             self._fenced = False
 

@@ -69,6 +69,18 @@ class _Every(Duty):
         return await self.fn()
 
 
+def own_bucket(bucket: int, index: int, n: int) -> int:
+    """The first wake-up bucket at or after `bucket` in this process's slot: instance `index` of `n` takes the
+    buckets whose position within their second is `index` mod n, so one process claims a bucket instead of all n
+    splitting its rows, and a schedule keeps its slot from fire to fire (every period is whole seconds: interval,
+    cron, rrule, jitter) (docs/design.md, "Wake-up slots")."""
+    if n <= 1 or n > BUCKET:
+        return bucket
+    while bucket % BUCKET % n != index:
+        bucket += 1
+    return bucket
+
+
 class SchedulerRuntime:
     def __init__(self, dal: AsyncDAL, settings: Settings, instance_id: str, runner: ExecutionRunner,
                  writer: ExecutionWriter, lease: Lease, health: DatabaseHealth,
@@ -194,7 +206,7 @@ class SchedulerRuntime:
             return
         if when > now + timedelta(seconds=self.settings.horizon_seconds):
             return
-        bucket = math.ceil(when.timestamp() * BUCKET)
+        bucket = own_bucket(math.ceil(when.timestamp() * BUCKET), *self.lease.slot)
         if bucket in self.wakeups:
             return
         self.wakeups.add(bucket)
