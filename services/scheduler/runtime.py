@@ -71,9 +71,9 @@ class _Every(Duty):
 
 def own_bucket(bucket: int, index: int, n: int) -> int:
     """The first wake-up bucket at or after `bucket` in this process's slot: instance `index` of `n` takes the
-    buckets whose position within their second is `index` mod n, so one process claims a bucket instead of all n
-    splitting its rows, and a schedule keeps its slot from fire to fire (every period is whole seconds: interval,
-    cron, rrule, jitter) (docs/design.md, "Wake-up slots")."""
+    buckets whose position within their second, modulo n, is `index`. So one process claims a bucket instead of
+    all n splitting its rows, and a schedule keeps its slot from fire to fire: every period is whole seconds
+    (interval, cron, rrule) and jitter a fixed offset per schedule (docs/design.md, "Wake-up slots")."""
     if n <= 1 or n > BUCKET:
         return bucket
     while bucket % BUCKET % n != index:
