@@ -387,17 +387,15 @@ async def bench_replicas(pg: PgServer, schedules: int, duration: int, kill_at: i
             k += 1
     in_window = [r for r in rows if S <= r["scheduled_for"] <= last]
     seen = Counter((r["schedule_id"], r["scheduled_for"]) for r in in_window)
-    fired = [ms(r["fired_at"] - r["scheduled_for"]) for r in in_window]
-    after_kill = [ms(r["fired_at"] - r["scheduled_for"]) for r in in_window if r["scheduled_for"] >= killed_at]
+    late = [(r["scheduled_for"], ms(r["fired_at"] - r["scheduled_for"])) for r in in_window]
+    fired = [x for _, x in late]
+    after_kill = [x for t, x in late if t >= killed_at]
     # The killed process's lease (and its wake-up slots) lasts up to LEASE_SECONDS after the kill, plus a heartbeat
     # until every survivor's ring has dropped it.
     expired = killed_at + timedelta(seconds=LEASE_SECONDS + 1)
-    phases = {"before_kill": [ms(r["fired_at"] - r["scheduled_for"]) for r in in_window
-                              if r["scheduled_for"] < killed_at],
-              "lease_window": [ms(r["fired_at"] - r["scheduled_for"]) for r in in_window
-                               if killed_at <= r["scheduled_for"] < expired],
-              "after_expiry": [ms(r["fired_at"] - r["scheduled_for"]) for r in in_window
-                               if r["scheduled_for"] >= expired]}
+    phases = {"before_kill": [x for t, x in late if t < killed_at],
+              "lease_window": [x for t, x in late if killed_at <= t < expired],
+              "after_expiry": [x for t, x in late if t >= expired]}
     missed_status = sum(1 for r in in_window if r["status"] == "missed")
     missing = len(expected - set(seen))
     catchups = [r for r in in_window if r["trigger"] == "catchup"]
@@ -588,7 +586,7 @@ def notes(results: dict[str, Any], quick: bool) -> list[str]:
                    f"{c['load_s']:.0f} s; RSS after the requests {c['rss_mb_after_requests']:.0f} MB; "
                    f"{c['fired_during_requests']} fires ran meanwhile; errors {c['errors'] or 'none'}.")
     if r := results.get("replicas"):
-        out.append(f"replicas: LEASE_SECONDS=5, kill at {r['kill_at_s']} s; expected = anchor + k s in "
+        out.append(f"replicas: LEASE_SECONDS={LEASE_SECONDS}, kill at {r['kill_at_s']} s; expected = anchor + k s in "
                    f"[start, end - 2 s]; rows per instance {r['by_instance']}; fires > 1 s late: "
                    f"{r['late_over_1s']}; after the kill p50/p99/max "
                    f"{lat(r['after_kill_lateness_ms'], ('p50', 'p99', 'max'))}; p50/p99/max before the kill, "
