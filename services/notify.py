@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-CHANGES = "chime_schedule_changes"  # "<schedule_id> <due epoch seconds>": a schedule's next due instant moved
+CHANGES = "chime_schedule_changes"  # "<schedule_id or slot> <due epoch seconds>": wake up for a due instant
 CANCEL = "chime_cancel"  # "<execution_id>": stop this run wherever it runs
 QUEUE = "chime_queue"  # "": unowned pending work (buffered fires, retries) may be takeable
 
@@ -31,6 +31,14 @@ def schedule_changed_sql(channel_param: str, row: str) -> str:
     """The same NOTIFY as `schedule_changed`, as an SQL expression over `row`'s schedule_id and next_due_at, for a
     statement that writes the row and announces it in one round trip."""
     return f"pg_notify({channel_param}, {_changed_payload(f'{row}.schedule_id', f'{row}.next_due_at')})"
+
+
+async def due_elsewhere(conn: asyncpg.Connection, dues: list[datetime]) -> None:
+    """Wake-ups for instants this process claimed for another's slot (CHANGES without a schedule id): that
+    process wakes for them, so a schedule taken over once goes back to its slot's owner (docs/design.md,
+    "Wake-up slots")."""
+    payload = _changed_payload("'slot'", "d")
+    await conn.execute(f"SELECT pg_notify($1, {payload}) FROM unnest($2::timestamptz[]) d", CHANGES, dues)
 
 
 async def cancel_requested(conn: asyncpg.Connection, execution_ids: list[UUID]) -> None:

@@ -274,9 +274,10 @@ async def fire_due(conn: asyncpg.Connection, rows: list[Any], now: datetime, own
 
 
 async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int, owner: Owner | None, *,
-                    catchup_after: float) -> Fired:
-    """Locks up to `limit` due schedules (SKIP LOCKED: processes share the work) and fires them."""
-    rows = await conn.fetch(_DUE_SQL, now, limit)
+                    catchup_after: float, due_by: datetime | None = None) -> Fired:
+    """Locks up to `limit` schedules due by `due_by` (at most `now`; SKIP LOCKED: processes share the work) and
+    fires them."""
+    rows = await conn.fetch(_DUE_SQL, now if due_by is None else min(due_by, now), limit)
     return await fire_due(conn, rows, now, owner, catchup_after=catchup_after)
 
 

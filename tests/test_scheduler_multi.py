@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from app import create_app
-from services.scheduler.runtime import own_bucket
+from services import notify, schedule_state
+from services.scheduler.runtime import bucket_of, own_bucket
+from services.schemas import ScheduleConfig, ScheduleCreate
 from tests.conftest import make_settings, reset_database
 from tests.helpers import delay_workflow, executions, holds_for, make_schedule, make_workflow, wait_for
+from tests.sim import PRINCIPAL, T0, Sim
 
 
 @contextlib.asynccontextmanager
@@ -95,37 +100,65 @@ def test_wake_up_slots_keep_a_whole_second_period_in_one_slot() -> None:
     assert own_bucket(1_234, 150, 200) == 1_234  # more processes than buckets in a second: no slots
 
 
-async def test_the_slots_of_a_dead_instance_are_taken_one_bucket_later(database_url, headers) -> None:
-    """A ghost lease (a killed process until its lease expires) holds half the wake-up slots. The live instance
+_GHOST = ("INSERT INTO scheduler_instances (instance_id, hostname, pid, role, epoch, expires_at)"
+          " VALUES ('a-ghost', 'gone', 1, 'all', nextval('scheduler_lease_epoch_seq'), now() + interval '1 hour')")
+
+
+@contextlib.asynccontextmanager
+async def ghost_heartbeats(dal) -> AsyncIterator[None]:
+    """Keeps the ghost's heartbeat fresh: an instance in the ring that claims nothing (stuck, or just killed)."""
+    async def beat() -> None:
+        while True:
+            await dal.execute("UPDATE scheduler_instances SET heartbeat_at = now() WHERE instance_id = 'a-ghost'")
+            await asyncio.sleep(0.1)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_slots_of_a_silent_instance_are_taken_one_bucket_later(database_url, headers) -> None:
+    """A ghost instance in the ring (heartbeating, claiming nothing) holds half the wake-up slots. The live instance
     wakes only on its own buckets, so the fires due in the ghost's are claimed one bucket (10 ms) later: none is
-    lost, none waits for the sweep, none becomes a catch-up."""
+    lost, none waits for the sweep, none becomes a catch-up. Each such claim announces the schedule's next instant
+    to its slot's owner, so a live owner would take it back from its next fire on."""
+    handed_back: list[datetime] = []
+    listener = await asyncpg.connect(database_url)
+
+    def on_change(_conn, _pid, _channel, payload: str) -> None:
+        if payload.startswith("slot "):
+            handed_back.append(datetime.fromtimestamp(float(payload.split()[1]), UTC))
+
     # No periodic reconcile within the test: it claims whatever is due whenever it runs.
     async with instances(database_url, n=1, LEASE_SECONDS="5", HEARTBEAT_SECONDS="0.5",
                          RECONCILE_SECONDS="60") as [(a, chime)]:
-        await chime.dal.execute(
-            "INSERT INTO scheduler_instances (instance_id, hostname, pid, role, epoch, expires_at)"
-            " VALUES ('a-ghost', 'gone', 1, 'all', nextval('scheduler_lease_epoch_seq'), now() + interval '1 hour')")
-        async def ghost_seen() -> bool:
-            return chime.runtime.lease.ring == ("a-ghost", "inst-0")
+        await listener.add_listener(notify.CHANGES, on_change)
+        await chime.dal.execute(_GHOST)
+        async with ghost_heartbeats(chime.dal):
+            async def ghost_seen() -> bool:
+                return chime.runtime.lease.ring == ("a-ghost", "inst-0")
 
-        await wait_for(ghost_seen, timeout=10)
-        assert chime.runtime.lease.slot == (1, 2)  # 'a-ghost' sorts first: the even buckets are its
-        wf = await make_workflow(a, headers)
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
-        # Whole seconds are even buckets (the ghost's); start + 10 ms is odd (ours).
-        ids = [(await make_schedule(a, headers, wf, {
-            "schedule_type": "interval", "interval_seconds": 1,
-            "start_at": (start + timedelta(milliseconds=10 * i)).isoformat()}))["schedule_id"] for i in range(2)]
-        assert all(b % 2 == 1 for b in chime.runtime.wakeups), chime.runtime.wakeups
-        last = start + timedelta(seconds=3)
+            await wait_for(ghost_seen, timeout=10)
+            assert chime.runtime.lease.slot == (1, 2)  # 'a-ghost' sorts first: the even buckets are its
+            wf = await make_workflow(a, headers)
+            start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+            # Whole seconds are even buckets (the ghost's); start + 10 ms is odd (ours).
+            ids = [(await make_schedule(a, headers, wf, {
+                "schedule_type": "interval", "interval_seconds": 1,
+                "start_at": (start + timedelta(milliseconds=10 * i)).isoformat()}))["schedule_id"] for i in range(2)]
+            assert all(b % 2 == 1 for b in chime.runtime.wakeups), chime.runtime.wakeups
+            last = start + timedelta(seconds=3)
 
-        async def through_last() -> list:
-            rows = await chime.dal.fetch("SELECT schedule_id, scheduled_for, fired_at, trigger FROM workflow_executions"
-                                         " WHERE scheduled_for <= $1", last)
-            return rows if len(rows) == 7 else []
+            async def through_last() -> list:
+                rows = await chime.dal.fetch("SELECT schedule_id, scheduled_for, fired_at, trigger"
+                                             " FROM workflow_executions WHERE scheduled_for <= $1", last)
+                return rows if len(rows) == 7 else []
 
-        rows = await wait_for(through_last, timeout=20)
-        assert all(b % 2 == 1 for b in chime.runtime.wakeups), chime.runtime.wakeups
+            rows = await wait_for(through_last, timeout=20)
+            assert all(b % 2 == 1 for b in chime.runtime.wakeups), chime.runtime.wakeups
     got = sorted((str(r["schedule_id"]), r["scheduled_for"]) for r in rows)
     assert got == sorted([(ids[0], start + timedelta(seconds=k)) for k in range(4)]
                          + [(ids[1], start + timedelta(seconds=k, milliseconds=10)) for k in range(3)])
@@ -133,6 +166,89 @@ async def test_the_slots_of_a_dead_instance_are_taken_one_bucket_later(database_
     ghost_bucket = [r["fired_at"] - r["scheduled_for"] for r in rows if r["schedule_id"] == uuid.UUID(ids[0])]
     # claimed at the next bucket at the earliest; within the catch-up threshold
     assert all(timedelta(milliseconds=9) <= late < timedelta(seconds=1) for late in ghost_bucket), ghost_bucket
+    await listener.close()
+    # The ghost-slot schedule's next instants, announced at each of its claims; never our own slot's.
+    assert {start + timedelta(seconds=k) for k in (1, 2, 3)} <= set(handed_back), handed_back
+    assert all(t.microsecond == 0 for t in handed_back), handed_back
+
+
+async def test_an_instance_that_stops_renewing_leaves_the_ring_long_before_its_lease_expires(
+        database_url, headers) -> None:
+    """A SIGKILLed process's lease lasts LEASE_SECONDS, but it drops out of the ring once its heartbeat is 1.5
+    heartbeats old (the sweep reads the ring every 0.5 s): from then on its buckets are the survivor's own."""
+    async with instances(database_url, n=1, LEASE_SECONDS="30", HEARTBEAT_SECONDS="0.5",
+                         RECONCILE_SECONDS="60") as [(a, chime)]:
+        await chime.dal.execute(_GHOST)
+        async with ghost_heartbeats(chime.dal):
+            await wait_for(lambda: _ring_is(chime, ("a-ghost", "inst-0")), timeout=10)
+            await asyncio.sleep(1.0)  # the ring holds while the ghost renews (1.5 heartbeats = 0.75 s)
+            assert chime.runtime.lease.ring == ("a-ghost", "inst-0")
+        # Overdue 0.75 s after its last heartbeat, dropped at the next sweep (0.5 s) or heartbeat; the lease has
+        # ~29 s to go, so without the freshness rule this would wait until that expiry.
+        await wait_for(lambda: _ring_is(chime, ("inst-0",)), timeout=10)
+        assert await chime.dal.fetchval("SELECT expires_at > now() + interval '20 seconds' FROM scheduler_instances"
+                                        " WHERE instance_id = 'a-ghost'")
+        wf = await make_workflow(a, headers)
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+        sid = (await make_schedule(a, headers, wf, {"schedule_type": "interval", "interval_seconds": 1,
+                                                     "start_at": start.isoformat()}))["schedule_id"]
+        # A whole second is an even bucket, the ghost's slot until now: the wake-up is at the fire's own bucket. It
+        # comes from the create's NOTIFY (or the sweep), so it is waited for; `start` leaves 3 s for that.
+        await wait_for(lambda: _true(bucket_of(start) in chime.runtime.wakeups), timeout=2.5)
+        async def two_fires() -> list:
+            rows = await executions(chime.dal, sid)
+            return rows if len(rows) >= 2 else []
+
+        rows = await wait_for(two_fires, timeout=10)
+    assert [r["scheduled_for"] for r in rows[:2]] == [start, start + timedelta(seconds=1)]
+    assert {r["trigger"] for r in rows} == {"schedule"}
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _ring_is(chime, ring: tuple[str, ...]) -> bool:
+    return chime.runtime.lease.ring == ring
+
+
+async def test_a_late_wake_up_claims_only_up_to_its_own_bucket(sim: Sim) -> None:
+    """A wake-up that runs late leaves the next bucket's fires (another process's slot) to their owner; a claim
+    with no bound (a catch-up, the sweep) takes everything due."""
+    ours, theirs = [dict(await sim.schedules.create(PRINCIPAL, ScheduleCreate(
+        workflow_id=sim.empty_workflow, schedule_config=ScheduleConfig(
+            schedule_type="interval", interval_seconds=60, start_at=T0 + timedelta(milliseconds=ms)))))
+        for ms in (10, 20)]
+    bucket = T0 + timedelta(milliseconds=10)
+    sim.now = T0 + timedelta(milliseconds=27)  # our wake-up at +10 ms ran 17 ms late: both are due
+    async with sim.dal.transaction() as conn:
+        fired = await schedule_state.claim_due(conn, sim.now, 500, sim.owner, catchup_after=5, due_by=bucket)
+    assert fired.claimed == 1
+    assert [r["schedule_id"] for r in await sim.dal.fetch("SELECT schedule_id FROM workflow_executions")] == [
+        ours["schedule_id"]]
+    async with sim.dal.transaction() as conn:
+        assert (await schedule_state.claim_due(conn, sim.now, 500, sim.owner, catchup_after=5)).claimed == 1
+    assert await sim.dal.fetchval("SELECT count(*) FROM workflow_executions WHERE schedule_id = $1",
+                                  theirs["schedule_id"]) == 1
+
+
+async def test_a_wake_up_that_fires_early_waits_for_its_bucket(database_url, headers) -> None:
+    """A timer that fires before its bucket (it happens, by a millisecond or so) still claims the bucket's fires,
+    at their time, instead of finding nothing due and leaving them to the sweep."""
+    async with instances(database_url, n=1, RECONCILE_SECONDS="60") as [(a, chime)]:
+        wf = await make_workflow(a, headers)
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+        sid = (await make_schedule(a, headers, wf, {"schedule_type": "interval", "interval_seconds": 60,
+                                                     "start_at": due.isoformat()}))["schedule_id"]
+        # This test's wake-up is the only one: the sweep is stopped and the scheduled one removed.
+        await next(d for d in chime.runtime.duties if d.name == "sweep").stop()
+        await wait_for(lambda: _true(bucket_of(due) in chime.runtime.wakeups))
+        chime.runtime.aps.remove_job(f"wake-{bucket_of(due)}")
+        await asyncio.sleep((due - datetime.now(UTC)).total_seconds() - 0.2)
+        await chime.runtime._wake(bucket_of(due))  # 0.2 s early
+        rows = await executions(chime.dal, sid)
+    assert [r["scheduled_for"] for r in rows] == [due]
+    assert rows[0]["fired_at"] >= due
 
 
 async def test_a_burst_is_claimed_by_several_loops_exactly_once(database_url, headers) -> None:

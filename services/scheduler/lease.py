@@ -27,9 +27,15 @@ from services.scheduler.duty import DatabaseHealth, Duty
 
 log = logging.getLogger("chime.scheduler")
 
-# Both answer with the other live instances too (the statement's snapshot does not see its own write): the ring
-# that wake-up slots are taken from (services/scheduler/runtime.py).
-_OTHERS = "ARRAY(SELECT instance_id FROM scheduler_instances WHERE expires_at > now() AND instance_id <> $1)"
+
+def _others(fresh: str) -> str:
+    """The other instances in the ring that wake-up slots are taken from (services/scheduler/runtime.py): unexpired
+    leases renewed within `fresh`. A SIGKILLed process stops renewing at once though its lease lasts LEASE_SECONDS,
+    so its slots pass to the survivors once its heartbeat is overdue, not when its lease expires. (The register and
+    renew statements' snapshot does not see their own write, hence "other".)"""
+    return ("ARRAY(SELECT instance_id FROM scheduler_instances WHERE expires_at > now()"
+            f" AND heartbeat_at > now() - {fresh}::interval AND instance_id <> $1)")
+
 
 _REGISTER_SQL = f"""
 WITH reg AS (
@@ -38,7 +44,7 @@ WITH reg AS (
     ON CONFLICT (instance_id) DO UPDATE SET hostname = EXCLUDED.hostname, pid = EXCLUDED.pid, role = EXCLUDED.role,
         epoch = EXCLUDED.epoch, expires_at = EXCLUDED.expires_at, started_at = now(), heartbeat_at = now()
     RETURNING epoch)
-SELECT epoch, {_OTHERS} AS others FROM reg
+SELECT epoch, {_others("$6")} AS others FROM reg
 """
 
 _RENEW_SQL = f"""
@@ -46,8 +52,10 @@ WITH renewed AS (
     UPDATE scheduler_instances SET heartbeat_at = now(), expires_at = now() + $3::interval
     WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()
     RETURNING epoch)
-SELECT epoch, {_OTHERS} AS others FROM renewed
+SELECT epoch, {_others("$4")} AS others FROM renewed
 """
+
+_RING_SQL = f"SELECT {_others('$2')}"
 
 _VALID_SQL = "SELECT 1 FROM scheduler_instances WHERE instance_id = $1 AND epoch = $2 AND expires_at > now()"
 
@@ -70,7 +78,7 @@ class Lease(Duty):
         self.renewed = 0.0  # monotonic time of the last renewal's answer
         self.on_fenced: list[Callable[[], None]] = []  # called once per fencing episode
         self._fenced = True
-        self.ring: tuple[str, ...] = (instance_id,)  # the live instances, sorted, as of the last renewal
+        self.ring: tuple[str, ...] = (instance_id,)  # the live instances, sorted, as of the last renewal or sweep
 
     @property
     def slot(self) -> tuple[int, int]:
@@ -88,7 +96,8 @@ class Lease(Duty):
 
     async def register(self) -> None:
         row = await self.dal.fetchrow(_REGISTER_SQL, self.instance_id, socket.gethostname(), os.getpid(),
-                                      self.role, timedelta(seconds=self.lease_seconds), timeout=self.interval)
+                                      self.role, timedelta(seconds=self.lease_seconds), self._fresh,
+                                      timeout=self.interval)
         self.epoch = row["epoch"]
         self._renewed(row["others"])
         log.info("lease registered", extra={"event_type": "scheduler", "action": "lease", "result": "registered",
@@ -99,7 +108,7 @@ class Lease(Duty):
             await self.register()
             return
         row = await self.dal.fetchrow(_RENEW_SQL, self.instance_id, self.epoch,
-                                      timedelta(seconds=self.lease_seconds), timeout=self.interval)
+                                      timedelta(seconds=self.lease_seconds), self._fresh, timeout=self.interval)
         if row is None:
             # Expired (and perhaps reaped) while we were away: its runs are the reaper's now.
             log.warning("lease expired; registering a new epoch", extra={
@@ -110,9 +119,26 @@ class Lease(Duty):
             return
         self._renewed(row["others"])
 
+    async def refresh_ring(self) -> None:
+        """Reads the ring between heartbeats (the runtime's sweep), so a dead instance's slots are taken sooner."""
+        self._set_ring(await self.dal.fetchval(_RING_SQL, self.instance_id, self._fresh, timeout=self.interval))
+
+    @property
+    def _fresh(self) -> timedelta:
+        # A renewal comes every heartbeat; half a heartbeat more covers a late one on a busy loop. Misjudging only
+        # costs wake-ups: an instance dropped too early has its buckets claimed by two processes for a while.
+        return timedelta(seconds=1.5 * self.interval)
+
+    def _set_ring(self, others: list[str]) -> None:
+        ring = tuple(sorted({self.instance_id, *others}))
+        if ring != self.ring:
+            log.info("wake-up ring changed", extra={"event_type": "scheduler", "action": "ring", "result": "changed",
+                                                    "instance_id": self.instance_id, "data": {"ring": list(ring)}})
+            self.ring = ring
+
     def _renewed(self, others: list[str]) -> None:
         self.renewed = time.monotonic()
-        self.ring = tuple(sorted({self.instance_id, *others}))
+        self._set_ring(others)
         if self._fenced:
             self._fenced = False
 

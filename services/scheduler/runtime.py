@@ -69,14 +69,32 @@ class _Every(Duty):
         return await self.fn()
 
 
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two claim bounds, None (now) being the latest."""
+    return None if a is None or b is None else max(a, b)
+
+
+def bucket_of(when: datetime) -> int:
+    """The 10 ms wake-up bucket an instant is due in (rounded up: a wake-up is never early)."""
+    return math.ceil(when.timestamp() * BUCKET)
+
+
+def bucket_start(bucket: float) -> datetime:
+    return datetime.fromtimestamp(bucket / BUCKET, UTC)
+
+
+def is_own(bucket: int, index: int, n: int) -> bool:
+    """Whether `bucket` is in the slot of instance `index` of `n`: the buckets whose position within their second,
+    modulo n, is `index` (every bucket when there is one instance, or more instances than buckets in a second).
+    So one process claims a bucket instead of all n splitting its rows, and a schedule keeps its slot from fire to
+    fire: every period is whole seconds (interval, cron, rrule) and jitter a fixed offset per schedule
+    (docs/design.md, "Wake-up slots")."""
+    return n <= 1 or n > BUCKET or bucket % BUCKET % n == index
+
+
 def own_bucket(bucket: int, index: int, n: int) -> int:
-    """The first wake-up bucket at or after `bucket` in this process's slot: instance `index` of `n` takes the
-    buckets whose position within their second, modulo n, is `index`. So one process claims a bucket instead of
-    all n splitting its rows, and a schedule keeps its slot from fire to fire: every period is whole seconds
-    (interval, cron, rrule) and jitter a fixed offset per schedule (docs/design.md, "Wake-up slots")."""
-    if n <= 1 or n > BUCKET:
-        return bucket
-    while bucket % BUCKET % n != index:
+    """The first wake-up bucket at or after `bucket` in this process's slot."""
+    while not is_own(bucket, index, n):
         bucket += 1
     return bucket
 
@@ -102,6 +120,7 @@ class SchedulerRuntime:
         self._claiming = 0
         self.peak_claim_loops = 0  # most claim loops seen at once (a burst runs several)
         self._claim_again = asyncio.Event()
+        self._again_by: datetime | None = None  # the latest bound asked for while every loop was busy
         self._soon_pending = False
         self.queue = QueueTaker(dal, runner, lease, health, clock)
         every = [
@@ -206,16 +225,36 @@ class SchedulerRuntime:
             return
         if when > now + timedelta(seconds=self.settings.horizon_seconds):
             return
-        bucket = own_bucket(math.ceil(when.timestamp() * BUCKET), *self.lease.slot)
+        bucket = own_bucket(bucket_of(when), *self.lease.slot)
         if bucket in self.wakeups:
             return
         self.wakeups.add(bucket)
-        self.aps.add_job(self._wake, "date", run_date=datetime.fromtimestamp(bucket / BUCKET, UTC), args=[bucket],
+        self.aps.add_job(self._wake, "date", run_date=bucket_start(bucket), args=[bucket],
                          id=f"wake-{bucket}", replace_existing=True)
+
+    def _not_own(self, dues: list[datetime]) -> list[datetime]:
+        """The next instants, one per bucket, in another process's slot. This process claimed them because their
+        owner had not (late, dead, or the ring just changed), and their owner may have no wake-up for them: it
+        wakes only for what it claimed itself. Left alone, such a schedule would be claimed a bucket late here
+        every period until the owner's next refill."""
+        slot = self.lease.slot
+        out: dict[int, datetime] = {}
+        for due in dues:
+            bucket = bucket_of(due)
+            if not is_own(bucket, *slot):
+                out.setdefault(bucket, due)
+        return list(out.values())
 
     async def _wake(self, bucket: int) -> None:
         self.wakeups.discard(bucket)
-        await self.claim_all()
+        at = bucket_start(bucket)
+        # The timer may fire a little early (measured: 1.1 ms); a claim then would miss the fires due at the
+        # bucket's very end (a whole second is one), and they would wait for the sweep.
+        while (early := (at - self.clock()).total_seconds()) > 0:
+            await asyncio.sleep(early)
+        # Only what is due by this bucket: a wake-up that runs a few ms late must not take the next bucket's rows,
+        # which are another process's slot (it would then announce them back every time; see _not_own).
+        await self.claim_all(at)
 
     def claim_soon(self) -> None:
         # One pending claim task at most: a process that is behind sees every fired schedule due again at once, and
@@ -229,19 +268,22 @@ class SchedulerRuntime:
         self._soon_pending = False
         await self.claim_all()
 
-    async def claim_all(self) -> None:
-        """Claims batches until nothing is due."""
+    async def claim_all(self, due_by: datetime | None = None) -> None:
+        """Claims batches until nothing due by `due_by` (None: now) is left."""
         if self.stopping:
             return
         if self._claiming >= MAX_CLAIM_LOOPS:
+            self._again_by = _later(self._again_by, due_by) if self._claim_again.is_set() else due_by
             self._claim_again.set()
             return
         self._claiming += 1
         self.peak_claim_loops = max(self.peak_claim_loops, self._claiming)
         try:
             while not self.stopping:
+                if self._claim_again.is_set():
+                    due_by = _later(due_by, self._again_by)
                 self._claim_again.clear()
-                n = await self._claim_batch()
+                n = await self._claim_batch(due_by)
                 if n < self.settings.claim_batch and not self._claim_again.is_set():
                     break
                 if self._claiming < MAX_CLAIM_LOOPS:
@@ -255,7 +297,7 @@ class SchedulerRuntime:
         finally:
             self._claiming -= 1
 
-    async def _claim_batch(self) -> int:
+    async def _claim_batch(self, due_by: datetime | None) -> int:
         owner = self.lease.owner
         if owner is None:
             return 0
@@ -263,7 +305,9 @@ class SchedulerRuntime:
         async with self.dal.transaction() as conn:
             await self.lease.check(conn)
             fired = await schedule_state.claim_due(conn, self.clock(), self.settings.claim_batch, owner,
-                                                   catchup_after=self.settings.catchup_after_seconds)
+                                                   catchup_after=self.settings.catchup_after_seconds, due_by=due_by)
+            if elsewhere := self._not_own(fired.next_due):
+                await notify.due_elsewhere(conn, elsewhere)
         metrics.claimed(fired.claimed, time.perf_counter() - started)
         self.health.up()
         self.deliver(fired)
@@ -281,7 +325,9 @@ class SchedulerRuntime:
 
     async def _sweep(self) -> None:
         """Wake-ups are per process: a fire whose only waker died (SIGKILL) would wait for the next reconcile and
-        be coalesced. Waking for the earliest due instant every SWEEP_SECONDS bounds that wait."""
+        be coalesced. Waking for the earliest due instant every SWEEP_SECONDS bounds that wait. The ring is read
+        first: the dead process's slots are then this process's for the wake-up the sweep sets."""
+        await self.lease.refresh_ring()
         due = await self.dal.fetchval(_NEXT_DUE_SQL)
         if due is not None:
             self.wake_at(due)
@@ -290,7 +336,7 @@ class SchedulerRuntime:
         horizon = self.clock() + timedelta(seconds=self.settings.horizon_seconds)
         rows = await self.dal.fetch(_HORIZON_SQL, horizon, 10_000, BUCKET)
         for i, row in enumerate(rows):
-            self.wake_at(datetime.fromtimestamp(float(row["bucket"]) / BUCKET, UTC))
+            self.wake_at(bucket_start(float(row["bucket"])))
             if i % 200 == 199:
                 await asyncio.sleep(0)  # keep each slice of loading short, so probes stay fast
 
