@@ -73,7 +73,10 @@ SCENARIOS = ("burst", "steady", "scale", "replicas", "kill_sparse", "apscheduler
 EXTRA: tuple[str, ...] = ()  # opt-in scenarios, run only when named in --only
 LOG_DIR = RESULTS / "logs"
 MB = 1024 * 1024
-LEASE_SECONDS = 5  # replicas: the killed process's lease, and its wake-up slots, last this long after the kill
+LEASE_SECONDS = 5  # replicas: the killed process's lease lasts this long after the kill (heartbeat: a fifth of it)
+# Its wake-up slots pass to the survivors once its heartbeat is 1.5 heartbeats old and they have read the ring (at
+# their sweep, every 0.5 s): at most this long after the kill.
+HANDOVER_SECONDS = 1.5 * LEASE_SECONDS / 5 + 0.5
 
 SCHEDULE_COLUMNS = ("schedule_id", "workflow_id", "community_id", "name", "schedule_type", "cron_expression",
                     "interval_seconds", "scheduled_time", "timezone", "anchor_at", "status",
@@ -390,12 +393,10 @@ async def bench_replicas(pg: PgServer, schedules: int, duration: int, kill_at: i
     late = [(r["scheduled_for"], ms(r["fired_at"] - r["scheduled_for"])) for r in in_window]
     fired = [x for _, x in late]
     after_kill = [x for t, x in late if t >= killed_at]
-    # The killed process's lease (and its wake-up slots) lasts up to LEASE_SECONDS after the kill, plus a heartbeat
-    # until every survivor's ring has dropped it.
-    expired = killed_at + timedelta(seconds=LEASE_SECONDS + 1)
+    handed_over = killed_at + timedelta(seconds=HANDOVER_SECONDS)
     phases = {"before_kill": [x for t, x in late if t < killed_at],
-              "lease_window": [x for t, x in late if killed_at <= t < expired],
-              "after_expiry": [x for t, x in late if t >= expired]}
+              "handover": [x for t, x in late if killed_at <= t < handed_over],
+              "after_handover": [x for t, x in late if t >= handed_over]}
     missed_status = sum(1 for r in in_window if r["status"] == "missed")
     missing = len(expected - set(seen))
     catchups = [r for r in in_window if r["trigger"] == "catchup"]
@@ -590,7 +591,7 @@ def notes(results: dict[str, Any], quick: bool) -> list[str]:
                    f"[start, end - 2 s]; rows per instance {r['by_instance']}; fires > 1 s late: "
                    f"{r['late_over_1s']}; after the kill p50/p99/max "
                    f"{lat(r['after_kill_lateness_ms'], ('p50', 'p99', 'max'))}; p50/p99/max before the kill, "
-                   "while its lease lasts, after it expired: "
+                   f"in the {HANDOVER_SECONDS:g} s its slots take to pass to the survivors, after that: "
                    + ", ".join(lat(v, ('p50', 'p99', 'max')) for v in r["lateness_by_phase_ms"].values()) + ".")
     if k := results.get("kill_sparse"):
         out.append("kill_sparse: per trial (kill offset s: misses, max lateness ms) " + ", ".join(
