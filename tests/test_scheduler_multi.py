@@ -138,10 +138,7 @@ async def test_the_slots_of_a_silent_instance_are_taken_one_bucket_later(databas
         await listener.add_listener(notify.CHANGES, on_change)
         await chime.dal.execute(_GHOST)
         async with ghost_heartbeats(chime.dal):
-            async def ghost_seen() -> bool:
-                return chime.runtime.lease.ring == ("a-ghost", "inst-0")
-
-            await wait_for(ghost_seen, timeout=10)
+            await wait_for(lambda: _ring_is(chime, ("a-ghost", "inst-0")), timeout=10)
             assert chime.runtime.lease.slot == (1, 2)  # 'a-ghost' sorts first: the even buckets are its
             # No sweep either: it claims everything due whenever it runs, and on a loaded machine its 0.5 s period
             # drifts in step with the whole seconds for a few of them, taking the ghost's fires 1-7 ms late, before
