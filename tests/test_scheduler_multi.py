@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -82,7 +81,7 @@ async def test_two_instances_never_duplicate_and_share_work(database_url, header
     # Each 10 ms wake-up bucket is claimed by the instance whose slot it is (inst-0 even, inst-1 odd); the other
     # one's wake-up comes a bucket later and finds it claimed. A late loop may lose one now and then.
     owner = {0: "inst-0", 1: "inst-1"}
-    by_owner = sum(r["instance_id"] == owner[math.ceil(r["scheduled_for"].timestamp() * 100) % 2] for r in rows)
+    by_owner = sum(r["instance_id"] == owner[bucket_of(r["scheduled_for"]) % 2] for r in rows)
     assert by_owner >= 0.8 * len(rows), f"{by_owner} of {len(rows)} fires claimed in their owner's slot"
     # Never before its time, and in time: a fire claimed more than CATCHUP_AFTER_SECONDS late says "catchup".
     assert all(r["fired_at"] >= r["scheduled_for"] and r["trigger"] == "schedule" for r in rows)
@@ -143,7 +142,7 @@ async def test_the_slots_of_a_silent_instance_are_taken_one_bucket_later(databas
             # No sweep either: it claims everything due whenever it runs, and on a loaded machine its 0.5 s period
             # drifts in step with the whole seconds for a few of them, taking the ghost's fires 1-7 ms late, before
             # our next bucket (harmless, but not what this test measures).
-            await next(d for d in chime.runtime.duties if d.name == "sweep").stop()
+            await _stop_sweep(chime)
             wf = await make_workflow(a, headers)
             start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
             # Whole seconds are even buckets (the ghost's); start + 10 ms is odd (ours).
@@ -195,7 +194,7 @@ async def test_an_instance_that_stops_renewing_leaves_the_ring_long_before_its_l
                                                      "start_at": start.isoformat()}))["schedule_id"]
         # A whole second is an even bucket, the ghost's slot until now: the wake-up is at the fire's own bucket. It
         # comes from the create's NOTIFY (or the sweep), so it is waited for; `start` leaves 3 s for that.
-        await wait_for(lambda: _true(bucket_of(start) in chime.runtime.wakeups), timeout=2.5)
+        await wait_for(lambda: _wakes_at(chime, start), timeout=2.5)
         async def two_fires() -> list:
             rows = await executions(chime.dal, sid)
             return rows if len(rows) >= 2 else []
@@ -205,8 +204,13 @@ async def test_an_instance_that_stops_renewing_leaves_the_ring_long_before_its_l
     assert {r["trigger"] for r in rows} == {"schedule"}
 
 
-async def _true(value: bool) -> bool:
-    return value
+async def _wakes_at(chime, when: datetime) -> bool:
+    """Whether the runtime holds a wake-up for `when`'s own bucket."""
+    return bucket_of(when) in chime.runtime.wakeups
+
+
+async def _stop_sweep(chime) -> None:
+    await next(d for d in chime.runtime.duties if d.name == "sweep").stop()
 
 
 async def _ring_is(chime, ring: tuple[str, ...]) -> bool:
@@ -242,8 +246,8 @@ async def test_a_wake_up_that_fires_early_waits_for_its_bucket(database_url, hea
         sid = (await make_schedule(a, headers, wf, {"schedule_type": "interval", "interval_seconds": 60,
                                                      "start_at": due.isoformat()}))["schedule_id"]
         # This test's wake-up is the only one: the sweep is stopped and the scheduled one removed.
-        await next(d for d in chime.runtime.duties if d.name == "sweep").stop()
-        await wait_for(lambda: _true(bucket_of(due) in chime.runtime.wakeups))
+        await _stop_sweep(chime)
+        await wait_for(lambda: _wakes_at(chime, due))
         chime.runtime.aps.remove_job(f"wake-{bucket_of(due)}")
         await asyncio.sleep((due - datetime.now(UTC)).total_seconds() - 0.2)
         await chime.runtime._wake(bucket_of(due))  # 0.2 s early
